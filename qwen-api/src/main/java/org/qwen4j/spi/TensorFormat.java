@@ -1,0 +1,39 @@
+package org.qwen4j.spi;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A tensor element format (F32, F16, Q8_0 …): its block layout, a plain scalar dequantizer that is
+ * the reference, a quantizer, and the fused dequantize-dot kernel the CPU backend calls. Formats are
+ * services themselves: {@code ServiceLoader.load(TensorFormat.class)}.
+ */
+public interface TensorFormat {
+    /** Name as llama.cpp prints it, e.g. {@code Q8_0}. */
+    String name();
+
+    /** The {@code ggml_type} number used in GGUF files. */
+    int ggmlType();
+
+    /** Elements per block; rows must be a multiple of it. */
+    int blockSize();
+
+    /** Bytes per block. */
+    int blockBytes();
+
+    /** Bytes taken by {@code elements} values; {@code elements} must be a multiple of the block size. */
+    default long byteSize(long elements) {
+        return elements / blockSize() * blockBytes();
+    }
+
+    /** Scalar reference: decodes {@code n} values starting at {@code byteOffset} (block-aligned). */
+    void dequantize(MemorySegment src, long byteOffset, float[] dst, int dstOffset, int n);
+
+    /** Encodes {@code n} floats into blocks at {@code byteOffset}; {@code n} is a multiple of the block size. */
+    void quantize(float[] src, int srcOffset, MemorySegment dst, long byteOffset, int n);
+
+    /**
+     * Fused dequantize-dot, the CPU hot path: {@code sum(w[i] * x[xOffset + i])} over {@code n} values
+     * of the row that starts at {@code byteOffset}.
+     */
+    float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n);
+}
