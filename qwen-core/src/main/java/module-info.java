@@ -14,5 +14,8 @@ module org.qwen4j.core {
     uses org.qwen4j.spi.TensorFormat;
     uses org.qwen4j.spi.TokenizerProvider;
 
-    // exports and provides: one block per package, added as the packages appear
+    exports org.qwen4j.core.gguf;
+    provides org.qwen4j.spi.ModelFormatProvider with org.qwen4j.core.gguf.GgufModelFormat;
+
+    exports org.qwen4j.core.format;
 }
