@@ -18,4 +18,7 @@ module org.qwen4j.core {
     provides org.qwen4j.spi.ModelFormatProvider with org.qwen4j.core.gguf.GgufModelFormat;
 
     exports org.qwen4j.core.format;
+
+    exports org.qwen4j.core.tokenizer;
+    provides org.qwen4j.spi.TokenizerProvider with org.qwen4j.core.tokenizer.GgufTokenizerProvider;
 }
