@@ -102,6 +102,14 @@ final class QwenSession implements Session {
     }
 
     @Override
+    public float[] append(int[] ids) {
+        checkOpen();
+        finishActive();
+        if (ids.length == 0) throw new IllegalArgumentException("no ids to append");
+        return sequence.evaluate(ids, 0, ids.length).clone();
+    }
+
+    @Override
     public int position() {
         return sequence.length();
     }
