@@ -36,6 +36,14 @@ public interface Session extends AutoCloseable {
      */
     float[] evaluate(int[] ids);
 
+    /**
+     * Appends raw token ids to the context as one batch and returns only the logits after the last
+     * one ({@code [vocabularySize]}): what a prompt prefill or a decode step needs.
+     *
+     * @throws ContextOverflowException if they do not fit; the session is then unchanged
+     */
+    float[] append(int[] ids);
+
     /** Tokens in the context. */
     int position();
 

@@ -1,0 +1,146 @@
+package org.qwen4j.core;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.stream.Collectors;
+import org.qwen4j.GenerationOptions;
+import org.qwen4j.Model;
+import org.qwen4j.ModelFormatException;
+import org.qwen4j.ModelInfo;
+import org.qwen4j.ModelOptions;
+import org.qwen4j.ProviderNotFoundException;
+import org.qwen4j.QwenException;
+import org.qwen4j.Tokenizer;
+import org.qwen4j.core.chat.ChatMlTemplate;
+import org.qwen4j.spi.ArchitectureProvider;
+import org.qwen4j.spi.Backend;
+import org.qwen4j.spi.BackendProvider;
+import org.qwen4j.spi.EngineProvider;
+import org.qwen4j.spi.LanguageModel;
+import org.qwen4j.spi.ModelConfig;
+import org.qwen4j.spi.ModelFormatProvider;
+import org.qwen4j.spi.ModelSource;
+import org.qwen4j.spi.Tensor;
+import org.qwen4j.spi.TokenizerProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Assembles a {@link Model} from the providers on the module path: the format provider that can open
+ * the path, the tokenizer its metadata describes, the architecture named by
+ * {@code general.architecture}, and the best available backend (or the ones the options name).
+ */
+public final class CoreEngine implements EngineProvider {
+    /** Sessions get this many tokens of context unless the builder asks for another size. */
+    public static final int DEFAULT_CONTEXT = 4096;
+    private static final Logger log = LoggerFactory.getLogger(CoreEngine.class);
+
+    @Override
+    public int priority() {
+        return 0;
+    }
+
+    @Override
+    public Model load(ModelOptions options) {
+        Path path = options.path();
+        if (!Files.exists(path)) throw new QwenException("model not found: " + path.toAbsolutePath());
+        ModelSource source = pickFormat(options).open(path);
+        Backend backend = null;
+        try {
+            Tokenizer tokenizer = pickTokenizer(source).create(source);
+            backend = pickBackend(options.backend()).create(options.threads());
+            LanguageModel lm = pickArchitecture(source).create(source, backend);
+            ModelConfig c = lm.config();
+            if (tokenizer.vocabularySize() > c.vocabularySize()) {
+                throw new ModelFormatException(path, "tokenizer.ggml.tokens", "the tokenizer has "
+                        + tokenizer.vocabularySize() + " tokens but the embedding table only " + c.vocabularySize() + " rows");
+            }
+            int context = options.contextLength() > 0 ? options.contextLength() : Math.min(c.contextLength(), DEFAULT_CONTEXT);
+            if (context > c.contextLength()) {
+                throw new QwenException("context length " + context + " exceeds the model's maximum of " + c.contextLength());
+            }
+            var md = source.metadata();
+            ModelInfo info = new ModelInfo(path, md.getString("general.name", path.getFileName().toString()),
+                    c.architecture(), dominantType(source), parameters(source), c.layers(), c.hiddenSize(),
+                    c.heads(), c.kvHeads(), c.vocabularySize(), c.contextLength(), context, backend.name(),
+                    backend.threads());
+            log.debug("loaded {}: {} {} on {} with {} threads", path, info.architecture(), info.weightType(),
+                    info.backend(), info.threads());
+            return new QwenModel(source, backend, lm, tokenizer, ChatMlTemplate.fromMetadata(md), info,
+                    GenerationOptions.qwenDefaults());
+        } catch (RuntimeException e) {
+            if (backend != null) backend.close();
+            source.close();
+            throw e;
+        }
+    }
+
+    private static ModelFormatProvider pickFormat(ModelOptions options) {
+        List<ModelFormatProvider> all = ServiceLoader.load(ModelFormatProvider.class).stream()
+                .map(ServiceLoader.Provider::get)
+                .sorted(Comparator.comparingInt(ModelFormatProvider::priority).reversed())
+                .toList();
+        if (options.format() != null) {
+            return all.stream().filter(p -> p.name().equalsIgnoreCase(options.format())).findFirst()
+                    .orElseThrow(() -> new ProviderNotFoundException("no model format named '" + options.format()
+                            + "'; available: " + names(all.stream().map(ModelFormatProvider::name).toList())));
+        }
+        return all.stream().filter(p -> p.canOpen(options.path())).findFirst()
+                .orElseThrow(() -> new ProviderNotFoundException("no model format provider can open "
+                        + options.path() + "; available: " + names(all.stream().map(ModelFormatProvider::name).toList())));
+    }
+
+    private static TokenizerProvider pickTokenizer(ModelSource source) {
+        return ServiceLoader.load(TokenizerProvider.class).stream()
+                .map(ServiceLoader.Provider::get)
+                .filter(p -> p.supports(source))
+                .max(Comparator.comparingInt(TokenizerProvider::priority))
+                .orElseThrow(() -> new ModelFormatException(source.path(), "tokenizer.ggml.model",
+                        "no tokenizer provider understands this model's tokenizer"));
+    }
+
+    static BackendProvider pickBackend(String name) {
+        List<BackendProvider> all = ServiceLoader.load(BackendProvider.class).stream()
+                .map(ServiceLoader.Provider::get).toList();
+        if (name != null) {
+            BackendProvider p = all.stream().filter(b -> b.name().equalsIgnoreCase(name)).findFirst()
+                    .orElseThrow(() -> new ProviderNotFoundException("no backend named '" + name + "'; available: "
+                            + names(all.stream().map(BackendProvider::name).toList())));
+            if (!p.isAvailable()) throw new ProviderNotFoundException("backend '" + name + "' is not available here");
+            return p;
+        }
+        return all.stream().filter(BackendProvider::isAvailable)
+                .max(Comparator.comparingInt(BackendProvider::priority))
+                .orElseThrow(() -> new ProviderNotFoundException("no compute backend is available"));
+    }
+
+    private static ArchitectureProvider pickArchitecture(ModelSource source) {
+        String arch = source.metadata().getString("general.architecture");
+        return ServiceLoader.load(ArchitectureProvider.class).stream()
+                .map(ServiceLoader.Provider::get)
+                .filter(p -> p.supports(arch))
+                .findFirst()
+                .orElseThrow(() -> new ModelFormatException(source.path(), "general.architecture",
+                        "architecture '" + arch + "' is not supported"));
+    }
+
+    private static String names(List<String> names) {
+        return names.isEmpty() ? "none" : String.join(", ", names);
+    }
+
+    /** The format holding the most bytes, which is what people call the model's type. */
+    private static String dominantType(ModelSource source) {
+        Map<String, Long> bytes = new HashMap<>();
+        for (Tensor t : source.tensors().values()) bytes.merge(t.format().name(), t.data().byteSize(), Long::sum);
+        return bytes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse("none");
+    }
+
+    private static long parameters(ModelSource source) {
+        return source.tensors().values().stream().collect(Collectors.summingLong(Tensor::elements));
+    }
+}

@@ -1,0 +1,253 @@
+package org.qwen4j.core.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.qwen4j.spi.Backend;
+import org.qwen4j.spi.KvCache;
+import org.qwen4j.spi.Rope;
+import org.qwen4j.spi.Tensor;
+
+/**
+ * Vector API kernels on a {@link WorkerPool} the backend owns. Matrix products are split by output
+ * rows and attention by (token, head), so each output value is computed by exactly one thread in a
+ * fixed order: results are identical for every thread count. Operations are serialised per backend
+ * because the reusable job objects below hold their arguments.
+ */
+public final class SimdBackend implements Backend {
+    public static final String NAME = "cpu-simd";
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    private final WorkerPool pool;
+    private final MatmulJob matmul = new MatmulJob();
+    private final AttentionJob attention = new AttentionJob();
+
+    public SimdBackend(int threads) {
+        this.pool = new WorkerPool(threads, "qwen4j-cpu");
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public int threads() {
+        return pool.threads();
+    }
+
+    @Override
+    public void embed(Tensor table, int[] tokens, int offset, int count, float[] out) {
+        int dim = table.columns();
+        for (int b = 0; b < count; b++) {
+            table.format().dequantize(table.data(), tokens[offset + b] * table.rowBytes(), out, b * dim, dim);
+        }
+    }
+
+    @Override
+    public synchronized void matmul(Tensor w, float[] x, float[] out, int batch) {
+        matmul.w = w;
+        matmul.x = x;
+        matmul.out = out;
+        matmul.batch = batch;
+        matmul.rows = w.rows();
+        matmul.cols = w.columns();
+        matmul.rowBytes = w.rowBytes();
+        pool.run(w.rows(), 4, matmul);
+        matmul.w = null;
+        matmul.x = null;
+        matmul.out = null;
+    }
+
+    /** One matrix product; a field-holding object rather than a lambda so that no task is allocated per call. */
+    private static final class MatmulJob implements WorkerPool.RangeTask {
+        Tensor w;
+        float[] x;
+        float[] out;
+        int batch;
+        int rows;
+        int cols;
+        long rowBytes;
+
+        @Override
+        public void run(int from, int to, int worker) {
+            var format = w.format();
+            var data = w.data();
+            for (int r = from; r < to; r++) {
+                long off = r * rowBytes;
+                for (int b = 0; b < batch; b++) {
+                    out[b * rows + r] = format.dot(data, off, x, b * cols, cols);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void addBias(float[] x, float[] bias, int batch) {
+        for (int b = 0; b < batch; b++) addInto(x, b * bias.length, bias, 0, bias.length);
+    }
+
+    @Override
+    public void add(float[] x, float[] delta, int n) {
+        addInto(x, 0, delta, 0, n);
+    }
+
+    private static void addInto(float[] x, int xo, float[] d, int dOff, int n) {
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+            FloatVector.fromArray(F, x, xo + i).add(FloatVector.fromArray(F, d, dOff + i)).intoArray(x, xo + i);
+        }
+        for (; i < n; i++) x[xo + i] += d[dOff + i];
+    }
+
+    @Override
+    public void rmsnorm(float[] out, float[] x, float[] weight, int batch, int dim, float epsilon) {
+        for (int b = 0; b < batch; b++) {
+            int o = b * dim;
+            int i = 0;
+            FloatVector acc = FloatVector.zero(F);
+            for (int upper = F.loopBound(dim); i < upper; i += F.length()) {
+                FloatVector v = FloatVector.fromArray(F, x, o + i);
+                acc = v.fma(v, acc);
+            }
+            float ss = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < dim; i++) ss += x[o + i] * x[o + i];
+            float scale = (float) (1.0 / Math.sqrt(ss / dim + epsilon));
+            i = 0;
+            for (int upper = F.loopBound(dim); i < upper; i += F.length()) {
+                FloatVector.fromArray(F, x, o + i).mul(scale).mul(FloatVector.fromArray(F, weight, i))
+                        .intoArray(out, o + i);
+            }
+            for (; i < dim; i++) out[o + i] = x[o + i] * scale * weight[i];
+        }
+    }
+
+    @Override
+    public void rope(float[] x, int batch, int heads, int headDim, int startPos, Rope rope) {
+        int half = headDim / 2;
+        double[] freq = rope.inverseFrequencies();
+        float mag = rope.magnitude();
+        for (int b = 0; b < batch; b++) {
+            int pos = startPos + b;
+            for (int i = 0; i < half; i++) {
+                double angle = pos * freq[i];
+                float cos = (float) Math.cos(angle) * mag;
+                float sin = (float) Math.sin(angle) * mag;
+                for (int h = 0; h < heads; h++) {
+                    int o = (b * heads + h) * headDim + i;
+                    float x0 = x[o];
+                    float x1 = x[o + half];
+                    x[o] = x0 * cos - x1 * sin;
+                    x[o + half] = x0 * sin + x1 * cos;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void swiglu(float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            float g = gate[i];
+            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+        }
+    }
+
+    @Override
+    public KvCache newKvCache(int layers, int contextLength, int kvDim) {
+        return new CpuKvCache(layers, contextLength, kvDim, pool.threads());
+    }
+
+    @Override
+    public synchronized void attention(float[] out, float[] q, float[] k, float[] v, KvCache cache, int layer,
+                                       int batch, int startPos, int heads, int kvHeads, int headDim) {
+        CpuKvCache kv = (CpuKvCache) cache;
+        kv.store(layer, startPos, k, v, batch);
+        AttentionJob job = attention;
+        job.out = out;
+        job.q = q;
+        job.keys = kv.keys[layer];
+        job.values = kv.values[layer];
+        job.scores = kv.scores;
+        job.startPos = startPos;
+        job.heads = heads;
+        job.headDim = headDim;
+        job.kvDim = kvHeads * headDim;
+        job.group = heads / kvHeads;
+        job.scale = (float) (1.0 / Math.sqrt(headDim));
+        pool.run(batch * heads, 1, job);
+        job.out = null;
+        job.q = null;
+        job.keys = null;
+        job.values = null;
+        job.scores = null;
+    }
+
+    /** Causal attention of one (token, head) pair per index, vectorised over the head dimension. */
+    private static final class AttentionJob implements WorkerPool.RangeTask {
+        float[] out;
+        float[] q;
+        float[] keys;
+        float[] values;
+        float[][] scores;
+        int startPos;
+        int heads;
+        int headDim;
+        int kvDim;
+        int group;
+        float scale;
+
+        @Override
+        public void run(int from, int to, int worker) {
+            float[] s = scores[worker];
+            for (int idx = from; idx < to; idx++) {
+                int b = idx / heads;
+                int h = idx % heads;
+                int last = startPos + b;
+                int qo = idx * headDim;
+                int ko = (h / group) * headDim;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int t = 0; t <= last; t++) {
+                    float d = dot(q, qo, keys, t * kvDim + ko, headDim) * scale;
+                    s[t] = d;
+                    if (d > max) max = d;
+                }
+                float sum = 0;
+                for (int t = 0; t <= last; t++) {
+                    float e = (float) Math.exp(s[t] - max);
+                    s[t] = e;
+                    sum += e;
+                }
+                float inv = 1f / sum;
+                java.util.Arrays.fill(out, qo, qo + headDim, 0f);
+                for (int t = 0; t <= last; t++) {
+                    axpy(out, qo, values, t * kvDim + ko, s[t] * inv, headDim);
+                }
+            }
+        }
+
+        private static float dot(float[] a, int ao, float[] b, int bo, int n) {
+            int i = 0;
+            FloatVector acc = FloatVector.zero(F);
+            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+                acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
+            }
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < n; i++) sum += a[ao + i] * b[bo + i];
+            return sum;
+        }
+
+        private static void axpy(float[] y, int yo, float[] x, int xo, float a, int n) {
+            int i = 0;
+            FloatVector va = FloatVector.broadcast(F, a);
+            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+                FloatVector.fromArray(F, x, xo + i).fma(va, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+            }
+            for (; i < n; i++) y[yo + i] += a * x[xo + i];
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

@@ -1,0 +1,119 @@
+package org.qwen4j.core.cpu;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed set of worker threads that run one data-parallel job at a time. The calling thread works
+ * too, so a pool of {@code n} threads starts {@code n - 1}. Hand-off costs a volatile write and an
+ * unpark per worker; idle workers spin briefly before parking so that the back-to-back jobs of a
+ * forward pass do not pay a wake-up each. Jobs split {@code [0, n)} into chunks claimed from an
+ * atomic counter: which thread computes a chunk varies, but every chunk is computed the same way,
+ * so results do not depend on the thread count.
+ */
+public final class WorkerPool implements AutoCloseable {
+    /** A job over a range of indices; {@code worker} is in {@code [0, threads)} and names per-thread scratch. */
+    @FunctionalInterface
+    public interface RangeTask {
+        void run(int from, int to, int worker);
+    }
+
+    private static final int SPIN_ITERATIONS = 20_000;
+
+    private final int threads;
+    private final Thread[] workers;
+    private final AtomicInteger nextChunk = new AtomicInteger();
+    private final AtomicInteger pending = new AtomicInteger();
+    private volatile long generation;
+    private volatile boolean closed;
+    private volatile Thread caller;
+    private RangeTask task;
+    private int size;
+    private int chunk;
+    private volatile Throwable failure;
+
+    public WorkerPool(int threads, String name) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        this.threads = threads;
+        this.workers = new Thread[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            int id = i + 1;
+            workers[i] = Thread.ofPlatform().daemon().name(name + "-" + id).unstarted(() -> workLoop(id));
+            workers[i].start();
+        }
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /**
+     * Runs {@code task} over {@code [0, n)} in chunks of about {@code n / (threads * chunksPerThread)}
+     * and returns when all are done. Jobs from different callers are serialised.
+     */
+    public synchronized void run(int n, int chunksPerThread, RangeTask task) {
+        if (closed) throw new IllegalStateException("worker pool is closed");
+        if (n <= 0) return;
+        if (threads == 1 || n == 1) {
+            task.run(0, n, 0);
+            return;
+        }
+        this.task = task;
+        this.size = n;
+        this.chunk = Math.max(1, n / (threads * Math.max(1, chunksPerThread)));
+        this.failure = null;
+        this.caller = Thread.currentThread();
+        nextChunk.set(0);
+        pending.set(workers.length);
+        generation++; // publishes the fields above
+        for (Thread w : workers) LockSupport.unpark(w);
+        drain(0);
+        int spins = 0;
+        while (pending.get() != 0) {
+            if (++spins < SPIN_ITERATIONS) Thread.onSpinWait();
+            else LockSupport.park(this);
+        }
+        this.task = null;
+        Throwable t = failure;
+        if (t != null) {
+            if (t instanceof RuntimeException re) throw re;
+            if (t instanceof Error e) throw e;
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private void drain(int worker) {
+        RangeTask t = task;
+        int n = size;
+        int c = chunk;
+        try {
+            for (int start = nextChunk.getAndAdd(c); start < n; start = nextChunk.getAndAdd(c)) {
+                t.run(start, Math.min(n, start + c), worker);
+            }
+        } catch (Throwable e) {
+            failure = e;
+            nextChunk.set(n); // others stop claiming
+        }
+    }
+
+    private void workLoop(int id) {
+        long seen = 0;
+        while (true) {
+            int spins = 0;
+            while (generation == seen && !closed) {
+                if (++spins < SPIN_ITERATIONS) Thread.onSpinWait();
+                else LockSupport.park(this);
+            }
+            if (closed) return;
+            seen = generation;
+            drain(id);
+            if (pending.decrementAndGet() == 0) LockSupport.unpark(caller);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread w : workers) LockSupport.unpark(w);
+    }
+}
