@@ -15,4 +15,10 @@ module org.qwen4j.core {
     uses org.qwen4j.spi.TokenizerProvider;
 
     // exports and provides: one block per package, added as the packages appear
+
+    exports org.qwen4j.core.format;
+    provides org.qwen4j.spi.TensorFormat with
+            org.qwen4j.core.format.F32Format,
+            org.qwen4j.core.format.F16Format,
+            org.qwen4j.core.format.BF16Format;
 }
