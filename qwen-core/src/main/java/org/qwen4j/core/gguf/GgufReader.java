@@ -138,7 +138,7 @@ public final class GgufReader {
             shapes[i] = shape;
             long typeAt = in.position();
             long type = in.u32(name + " type");
-            TensorFormat format = TensorFormats.byGgmlType((int) Math.min(type, Integer.MAX_VALUE));
+            TensorFormat format = TensorFormats.byGgmlType((int) Math.min(type, Integer.MAX_VALUE)).orElse(null);
             if (format == null) {
                 in.seek(typeAt);
                 throw in.error(name + " type", "tensor type " + type
