@@ -58,7 +58,7 @@ final class TokenizerFixtures {
      */
     static GgufTokenizer modelTokenizer(String relativePath) {
         int type = relativePath.contains("q8_0") ? GGML_TYPE_Q8_0 : GGML_TYPE_F32;
-        assumeTrue(TensorFormats.byGgmlType(type) != null, () -> relativePath + " has tensors of ggml type " + type
+        assumeTrue(TensorFormats.byGgmlType(type).isPresent(), () -> relativePath + " has tensors of ggml type " + type
                 + ", which no TensorFormat provider on this module path reads, so the GGUF reader cannot open it");
         return tokenizer(relativePath);
     }
