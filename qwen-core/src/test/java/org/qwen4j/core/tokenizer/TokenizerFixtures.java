@@ -1,6 +1,5 @@
 package org.qwen4j.core.tokenizer;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,7 +13,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.qwen4j.core.format.TensorFormats;
 import org.qwen4j.core.gguf.GgufModelFormat;
 import org.qwen4j.core.testing.TestData;
 import org.qwen4j.spi.ModelSource;
@@ -24,10 +22,7 @@ final class TokenizerFixtures {
     static final String QWEN2_VOCAB = "tokenizer/ggml-vocab-qwen2.gguf";
     static final String QWEN35_VOCAB = "tokenizer/ggml-vocab-qwen35.gguf";
     static final String TINY_QWEN2 = "models/tiny-qwen2/tiny-qwen2-f32.gguf";
-    static final String FULLVOCAB_QWEN2 = "models/fullvocab-qwen2/fullvocab-qwen2-q8_0.gguf";
 
-    private static final int GGML_TYPE_F32 = 0;
-    private static final int GGML_TYPE_Q8_0 = 8;
     private static final String VOCAB_TEST_SEPARATOR = "\n__ggml_vocab_test__\n";
     private static final Map<String, GgufTokenizer> TOKENIZERS = new ConcurrentHashMap<>();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,15 +46,8 @@ final class TokenizerFixtures {
         }
     }
 
-    /**
-     * The tokenizer of a model file. The GGUF reader refuses files whose tensor types no
-     * {@code TensorFormat} provider knows, so these tests wait (are skipped, saying why) until the
-     * formats of the fixture are on the module path.
-     */
+    /** The tokenizer of an F32 model file (qwen-core reads F32 tensors; quantized fixtures are tested in qwen-examples). */
     static GgufTokenizer modelTokenizer(String relativePath) {
-        int type = relativePath.contains("q8_0") ? GGML_TYPE_Q8_0 : GGML_TYPE_F32;
-        assumeTrue(TensorFormats.byGgmlType(type).isPresent(), () -> relativePath + " has tensors of ggml type " + type
-                + ", which no TensorFormat provider on this module path reads, so the GGUF reader cannot open it");
         return tokenizer(relativePath);
     }
 
