@@ -20,7 +20,8 @@ import org.qwen4j.spi.TensorFormat;
  *
  * <p>The quantizer is {@code quantize_row_q4_0_ref}, bit for bit: the scale comes from the value
  * of largest magnitude <em>with its sign</em>, {@code d = max / -8}, so that value maps to nibble 0
- * (-8, the one level without a positive twin) and the rest to {@code min(15, trunc(x / d + 8.5))}.
+ * (-8, the one level without a positive twin) and the rest to
+ * {@code min(15, trunc(x · (1/d) + 8.5))}.
  */
 public final class Q4_0Format implements TensorFormat {
 
@@ -111,7 +112,10 @@ public final class Q4_0Format implements TensorFormat {
         }
     }
 
-    /** {@code MIN(15, (int8_t)(scaled + 8.5f))}: the float sum, then truncation toward zero. */
+    /**
+     * {@code MIN(15, (int8_t)(scaled + 8.5f))}: the float sum, then truncation toward zero. The sum
+     * is at least 0.5 for finite input, so the lower clamp only catches what C leaves undefined.
+     */
     private static int nibble(float scaled) {
         return Math.clamp((int) (scaled + 8.5f), 0, 15);
     }

@@ -95,15 +95,17 @@ public final class Q8_0Format implements TensorFormat {
             float id = d != 0f ? 1f / d : 0f;
             dst.set(SHORT_LE, block, Float.floatToFloat16(d));
             for (int j = 0; j < BLOCK_SIZE; j++) {
-                dst.set(ValueLayout.JAVA_BYTE, block + Short.BYTES + j, (byte) roundHalfAwayFromZero(src[from + j] * id));
+                byte q = (byte) roundHalfAwayFromZero(src[from + j] * id);
+                dst.set(ValueLayout.JAVA_BYTE, block + Short.BYTES + j, q);
             }
         }
     }
 
     /**
      * C's {@code roundf}, which the reference quantizer uses: ties go away from zero, where
-     * {@link Math#round(float)} would send -2.5 to -2. The addition is exact in double for any float.
-     * The clamp only matters for non-finite or overflowing input, where C's conversion is undefined.
+     * {@link Math#round(float)} would send -2.5 to -2. In double, adding one half to a float's
+     * magnitude cannot round up past the next integer, which it could in float (0.49999997f + 0.5f
+     * is 1). The clamp only matters for non-finite input, where C's conversion is undefined.
      */
     static int roundHalfAwayFromZero(float v) {
         double r = Math.copySign(Math.floor(Math.abs((double) v) + 0.5), v);
