@@ -30,7 +30,9 @@ module org.qwen4j.core {
     exports org.qwen4j.core.sampling;
 
     exports org.qwen4j.core.arch;
-    provides org.qwen4j.spi.ArchitectureProvider with org.qwen4j.core.arch.Qwen2Architecture;
+    provides org.qwen4j.spi.ArchitectureProvider with
+            org.qwen4j.core.arch.Qwen2Architecture,
+            org.qwen4j.core.arch.Qwen3Architecture;
 
     exports org.qwen4j.core.cpu;
     provides org.qwen4j.spi.BackendProvider with
