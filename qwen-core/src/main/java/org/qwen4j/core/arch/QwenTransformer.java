@@ -191,9 +191,7 @@ public final class QwenTransformer implements LanguageModel {
         for (int l = 0; l < layers.length; l++) {
             LayerWeights w = layers[l];
             backend.rmsnorm(s.xb, s.x, w.attnNorm(), batch, hidden, eps);
-            backend.matmul(w.wq(), s.xb, s.q, batch);
-            backend.matmul(w.wk(), s.xb, s.k, batch);
-            backend.matmul(w.wv(), s.xb, s.v, batch);
+            backend.matmul(w.qkv(), s.xb, s.qkv, batch);
             if (w.bq() != null) {
                 backend.addBias(s.q, w.bq(), batch);
                 backend.addBias(s.k, w.bk(), batch);
@@ -210,8 +208,7 @@ public final class QwenTransformer implements LanguageModel {
             backend.add(s.x, s.xb, batch * hidden);
 
             backend.rmsnorm(s.xb, s.x, w.ffnNorm(), batch, hidden, eps);
-            backend.matmul(w.wGate(), s.xb, s.hb, batch);
-            backend.matmul(w.wUp(), s.xb, s.hb2, batch);
+            backend.matmul(w.gateUp(), s.xb, s.gateUp, batch);
             backend.swiglu(s.hb, s.hb2, batch * c.ffnSize());
             backend.matmul(w.wDown(), s.hb, s.xb, batch);
             backend.add(s.x, s.xb, batch * hidden);
