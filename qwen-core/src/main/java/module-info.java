@@ -18,6 +18,10 @@ module org.qwen4j.core {
     provides org.qwen4j.spi.ModelFormatProvider with org.qwen4j.core.gguf.GgufModelFormat;
 
     exports org.qwen4j.core.format;
+    provides org.qwen4j.spi.TensorFormat with
+            org.qwen4j.core.format.F32Format,
+            org.qwen4j.core.format.F16Format,
+            org.qwen4j.core.format.BF16Format;
 
     exports org.qwen4j.core;
     provides org.qwen4j.spi.EngineProvider with org.qwen4j.core.CoreEngine;

@@ -207,7 +207,7 @@ public final class GgufReader {
             }
             long typeAt = in.position();
             long type = in.u32(name, " type");
-            TensorFormat format = TensorFormats.byGgmlType((int) Math.min(type, Integer.MAX_VALUE));
+            TensorFormat format = TensorFormats.byGgmlType((int) Math.min(type, Integer.MAX_VALUE)).orElse(null);
             if (format == null) {
                 in.seek(typeAt);
                 throw in.error(name + " type", unsupportedType(type));

@@ -1,0 +1,146 @@
+package org.qwen4j.core.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.qwen4j.core.format.TensorFormats;
+import org.qwen4j.spi.KvCache;
+import org.qwen4j.spi.Rope;
+import org.qwen4j.spi.Tensor;
+import org.qwen4j.spi.TensorFormat;
+
+/**
+ * Every operation of {@code cpu-simd} equals {@code cpu-reference} within float rounding. The
+ * tolerance is relative to the magnitude of the terms summed: vectorised code adds in another order,
+ * which changes each sum by a few ulps of its largest partial sums.
+ */
+class SimdBackendDifferentialTest {
+    private static final Arena ARENA = Arena.ofShared();
+    private static final ReferenceBackend REF = new ReferenceBackend();
+    private static final SimdBackend SIMD = new SimdBackend(3);
+    private final Random random = new Random(42);
+
+    @AfterAll
+    static void release() {
+        SIMD.close();
+        ARENA.close();
+    }
+
+    private float[] randoms(int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) random.nextGaussian();
+        return a;
+    }
+
+    private Tensor tensor(String format, int cols, int rows) {
+        TensorFormat f = TensorFormats.byName(format).orElseThrow();
+        float[] values = randoms(cols * rows);
+        MemorySegment seg = ARENA.allocate(f.byteSize((long) cols * rows), 64);
+        for (int r = 0; r < rows; r++) f.quantize(values, r * cols, seg, r * f.byteSize(cols), cols);
+        return new Tensor("w", f, new long[] {cols, rows}, seg);
+    }
+
+    private static void assertClose(float[] expected, float[] actual, double scale) {
+        assertEquals(expected.length, actual.length);
+        for (int i = 0; i < expected.length; i++) {
+            double tol = 1e-5 * Math.max(1, scale) + 1e-5 * Math.abs(expected[i]);
+            assertEquals(expected[i], actual[i], tol, "index " + i);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"F32", "F16", "BF16"})
+    void matmulMatchesForEveryFormatAndBatch(String format) {
+        for (int cols : new int[] {64, 100, 896}) {
+            Tensor w = tensor(format, cols, 37);
+            for (int batch : new int[] {1, 5}) {
+                float[] x = randoms(batch * cols);
+                float[] a = new float[batch * 37];
+                float[] b = new float[batch * 37];
+                REF.matmul(w, x, a, batch);
+                SIMD.matmul(w, x, b, batch);
+                assertClose(a, b, Math.sqrt(cols));
+            }
+        }
+    }
+
+    @Test
+    void embedMatches() {
+        Tensor table = tensor("F16", 48, 20);
+        int[] tokens = {3, 19, 0, 7};
+        float[] a = new float[4 * 48];
+        float[] b = new float[4 * 48];
+        REF.embed(table, tokens, 1, 3, a);
+        SIMD.embed(table, tokens, 1, 3, b);
+        assertClose(a, b, 1);
+    }
+
+    @Test
+    void rmsnormMatches() {
+        int dim = 100;
+        float[] x = randoms(3 * dim);
+        float[] w = randoms(dim);
+        float[] a = new float[3 * dim];
+        float[] b = new float[3 * dim];
+        REF.rmsnorm(a, x, w, 3, dim, 1e-6f);
+        SIMD.rmsnorm(b, x, w, 3, dim, 1e-6f);
+        assertClose(a, b, 1);
+    }
+
+    @Test
+    void ropeMatches() {
+        float[] a = randoms(3 * 4 * 16);
+        float[] b = a.clone();
+        Rope rope = Rope.standard(16, 1e6);
+        REF.rope(a, 3, 4, 16, 11, rope);
+        SIMD.rope(b, 3, 4, 16, 11, rope);
+        assertClose(a, b, 1);
+    }
+
+    @Test
+    void swigluAddAndBiasMatch() {
+        float[] g1 = randoms(77);
+        float[] g2 = g1.clone();
+        float[] up = randoms(77);
+        REF.swiglu(g1, up, 77);
+        SIMD.swiglu(g2, up, 77);
+        assertClose(g1, g2, 1);
+        float[] d = randoms(77);
+        REF.add(g1, d, 77);
+        SIMD.add(g2, d, 77);
+        assertClose(g1, g2, 1);
+        float[] bias = randoms(11);
+        REF.addBias(g1, bias, 7);
+        SIMD.addBias(g2, bias, 7);
+        assertClose(g1, g2, 1);
+    }
+
+    @Test
+    void attentionMatchesOverAPrefilledCache() {
+        int heads = 4;
+        int kvHeads = 2;
+        int headDim = 16;
+        int kvDim = kvHeads * headDim;
+        KvCache ca = REF.newKvCache(2, 32, kvDim);
+        KvCache cb = SIMD.newKvCache(2, 32, kvDim);
+        // a first chunk of 5 tokens, then 3 more attending to all 8
+        for (int[] chunk : new int[][] {{0, 5}, {5, 3}}) {
+            int start = chunk[0];
+            int batch = chunk[1];
+            float[] q = randoms(batch * heads * headDim);
+            float[] k = randoms(batch * kvDim);
+            float[] v = randoms(batch * kvDim);
+            float[] a = new float[q.length];
+            float[] b = new float[q.length];
+            REF.attention(a, q, k, v, ca, 1, batch, start, heads, kvHeads, headDim);
+            SIMD.attention(b, q, k, v, cb, 1, batch, start, heads, kvHeads, headDim);
+            assertClose(a, b, 1);
+        }
+    }
+}

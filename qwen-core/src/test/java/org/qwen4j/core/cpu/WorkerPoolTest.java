@@ -1,0 +1,47 @@
+package org.qwen4j.core.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+class WorkerPoolTest {
+
+    @Test
+    void everyIndexIsVisitedExactlyOnceAcrossManyJobs() {
+        try (WorkerPool pool = new WorkerPool(3, "test")) {
+            for (int job = 0; job < 2000; job++) {
+                int n = 1 + job % 97;
+                AtomicIntegerArray seen = new AtomicIntegerArray(n);
+                pool.run(n, 4, (from, to, worker) -> {
+                    for (int i = from; i < to; i++) seen.incrementAndGet(i);
+                });
+                for (int i = 0; i < n; i++) assertEquals(1, seen.get(i), "job " + job + " index " + i);
+            }
+        }
+    }
+
+    @Test
+    void workerIdsStayWithinTheThreadCount() {
+        try (WorkerPool pool = new WorkerPool(2, "test")) {
+            AtomicIntegerArray byWorker = new AtomicIntegerArray(2);
+            pool.run(1000, 8, (from, to, worker) -> byWorker.addAndGet(worker, to - from));
+            assertEquals(1000, byWorker.get(0) + byWorker.get(1));
+        }
+    }
+
+    @Test
+    void aFailingTaskIsRethrownToTheCallerAndThePoolStaysUsable() {
+        try (WorkerPool pool = new WorkerPool(2, "test")) {
+            assertThrows(ArithmeticException.class, () -> pool.run(100, 4, (from, to, worker) -> {
+                if (from <= 50 && 50 < to) throw new ArithmeticException("boom");
+            }));
+            AtomicIntegerArray seen = new AtomicIntegerArray(10);
+            pool.run(10, 1, (from, to, worker) -> {
+                for (int i = from; i < to; i++) seen.incrementAndGet(i);
+            });
+            for (int i = 0; i < 10; i++) assertEquals(1, seen.get(i));
+        }
+    }
+}
