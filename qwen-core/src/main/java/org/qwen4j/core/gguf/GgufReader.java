@@ -226,10 +226,14 @@ public final class GgufReader {
             }
             long offAt = in.position();
             long offset = in.i64(name, " offset");
-            if (offset < 0 || offset % alignment != 0) {
+            if (offset < 0 || offset > fileSize) {
                 in.seek(offAt);
                 throw in.error(name + " offset", "offset " + Long.toUnsignedString(offset)
-                        + " is not a multiple of the alignment " + alignment);
+                        + " lies past the end of the file (" + fileSize + " bytes)");
+            }
+            if (offset % alignment != 0) {
+                in.seek(offAt);
+                throw in.error(name + " offset", "offset " + offset + " is not a multiple of the alignment " + alignment);
             }
             infos.add(new TensorInfo(name, shape, elements, format, offset, offAt));
         }

@@ -117,4 +117,33 @@ class GgufAllocationTest {
         long cost = openingCost(image, src -> assertEquals(GgufReader.MAX_KVS, src.metadata().keys().size()));
         assertTrue(cost < LARGE, (cost >> 20) + " MiB");
     }
+
+    /** Tensors may share data, so the infos alone, ~32 file bytes each, must not buy unbounded heap. */
+    @Test
+    void theMostTensorsAllowedAllSharingOneElementCostLessThan64MiB() {
+        var b = new GgufTestFileBuilder().f32Tensor("first", 1); // five letters: no base-36 name below collides
+        for (int i = 1; i < GgufReader.MAX_TENSORS; i++) {
+            b.tensorInfo(Integer.toString(i, 36), GgufTestFileBuilder.GGML_F32, new long[] {1}, 0);
+        }
+        byte[] image = b.build().bytes();
+        long cost = openingCost(image, src -> assertEquals(GgufReader.MAX_TENSORS, src.tensors().size()));
+        assertTrue(cost < LARGE, (cost >> 20) + " MiB");
+    }
+
+    @Test
+    void lyingTensorInfosAreRejectedBeforeAnythingInProportionToThemIsAllocated() {
+        var base = GgufTruncationTest.modelOfEveryShape();
+        Map<String, byte[]> cases = new LinkedHashMap<>();
+        long dims = base.at("tensor/token_embd.weight/dims");
+        cases.put("dims 2^31-1 x 2^31-1", base.copy().putU64At(dims, Integer.MAX_VALUE).putU64At(dims + 8, Integer.MAX_VALUE).bytes());
+        cases.put("n_dims 2^32-1", base.copy().putU32("tensor/token_embd.weight/n_dims", 0xFFFF_FFFFL).bytes());
+        cases.put("name length 2^62", base.copy().putU64("tensor/token_embd.weight", 1L << 62).bytes());
+        cases.put("offset 2^62", base.copy().putU64("tensor/token_embd.weight/offset", 1L << 62).bytes());
+        List<String> failures = new ArrayList<>();
+        cases.forEach((name, image) -> {
+            long cost = rejectionCost(image);
+            if (cost > SMALL) failures.add(name + ": " + cost + " bytes");
+        });
+        assertEquals(List.of(), failures);
+    }
 }

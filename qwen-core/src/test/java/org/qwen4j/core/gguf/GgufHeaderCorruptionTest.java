@@ -1,6 +1,7 @@
 package org.qwen4j.core.gguf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.qwen4j.core.gguf.GgufTestFileBuilder.STRING;
 import static org.qwen4j.core.gguf.GgufTestFileBuilder.UINT8;
@@ -96,7 +97,7 @@ class GgufHeaderCorruptionTest {
         long count = GgufReader.MAX_TENSORS + 1;
         byte[] head = new GgufTestFileBuilder().build().putU64("tensor_count", count).bytes();
         Path file = Hostile.sparse(big, head, 24 + count * 32);
-        ModelFormatException e = org.junit.jupiter.api.Assertions.assertThrows(ModelFormatException.class,
+        ModelFormatException e = assertThrows(ModelFormatException.class,
                 () -> GgufReader.open(file).close());
         assertEquals("tensor_count", e.field());
         assertTrue(e.getMessage().contains("exceeds the limit"), e.getMessage());
@@ -125,7 +126,7 @@ class GgufHeaderCorruptionTest {
         long count = GgufReader.MAX_KVS + 1;
         byte[] head = new GgufTestFileBuilder().build().putU64("metadata_kv_count", count).bytes();
         Path file = Hostile.sparse(big, head, 24 + count * 13);
-        ModelFormatException e = org.junit.jupiter.api.Assertions.assertThrows(ModelFormatException.class,
+        ModelFormatException e = assertThrows(ModelFormatException.class,
                 () -> GgufReader.open(file).close());
         assertEquals("metadata_kv_count", e.field());
         assertTrue(e.getMessage().contains("exceeds the limit"), e.getMessage());
@@ -140,5 +141,21 @@ class GgufHeaderCorruptionTest {
         ModelFormatException e = Hostile.rejectsFile(dir, cut);
         assertEquals("metadata key #3", e.field());
         assertEquals(end, e.offset(), "the fourth key would start where the file ends");
+    }
+
+    @Test
+    void aMissingFileGivesModelFormatExceptionNamingIt() {
+        Path missing = dir.resolve("missing.gguf");
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> GgufReader.open(missing).close());
+        assertEquals(missing, e.file());
+        assertTrue(e.getMessage().contains("cannot read file"), e.getMessage());
+    }
+
+    @Test
+    void aDirectoryGivesModelFormatException() {
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> GgufReader.open(dir).close());
+        assertEquals(dir, e.file());
     }
 }

@@ -147,4 +147,65 @@ class GgufRoundTripTest {
             assertEquals(0, src.dataOffset() % alignment);
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
+    void tensorsOfEachInstalledFormatAreViewsOfTheirData(int version) {
+        byte[] f16 = {0x00, 0x3C, 0x00, (byte) 0xC0}; // 1.0, -2.0
+        byte[] bf16 = {(byte) 0x80, 0x3F, 0x40, 0x40}; // 1.0, 3.0
+        var built = new GgufTestFileBuilder().version(version)
+                .string("general.architecture", "qwen2")
+                .f32Tensor("a", 3, 2)
+                .tensor("h", GgufTestFileBuilder.GGML_F16, new long[] {2}, f16)
+                .tensor("b", GgufTestFileBuilder.GGML_BF16, new long[] {2, 1, 1, 1}, bf16)
+                .build();
+        try (GgufSource src = Hostile.open(dir, built.bytes())) {
+            assertEquals(built.at("data"), src.dataOffset());
+            assertArrayEquals(new long[] {3, 2}, src.tensor("a").shape());
+            assertArrayEquals(new float[] {0, 1, 2, 3, 4, 5}, src.tensor("a").toFloatArray());
+            assertArrayEquals(new float[] {1, -2}, src.tensor("h").toFloatArray());
+            assertArrayEquals(new float[] {1, 3}, src.tensor("b").toFloatArray());
+            assertArrayEquals(new long[] {2, 1, 1, 1}, src.tensor("b").shape());
+            assertEquals(List.of("a", "h", "b"), List.copyOf(src.tensors().keySet()), "tensors keep file order");
+        }
+    }
+
+    @Test
+    void tensorsLaidOutWithALargerAlignmentOpen() {
+        var built = new GgufTestFileBuilder().alignment(256).f32Tensor("a", 3).f32Tensor("b", 5).build();
+        try (GgufSource src = Hostile.open(dir, built.bytes())) {
+            assertEquals(0, src.dataOffset() % 256);
+            assertArrayEquals(new float[] {0, 1, 2, 3, 4}, src.tensor("b").toFloatArray());
+            assertEquals(256, built.at("data/b") - built.at("data/a"));
+        }
+    }
+
+    @Test
+    void tensorsMayShareData() {
+        var built = new GgufTestFileBuilder().f32Tensor("a", 4).tensorInfo("alias", GgufTestFileBuilder.GGML_F32,
+                new long[] {2, 2}, 0).build();
+        try (GgufSource src = Hostile.open(dir, built.bytes())) {
+            assertArrayEquals(src.tensor("a").toFloatArray(), src.tensor("alias").toFloatArray());
+        }
+    }
+
+    @Test
+    void tensorNamesAtGgmlsLengthLimitOpen() {
+        String name = "t".repeat(GgufReader.MAX_TENSOR_NAME_BYTES);
+        try (GgufSource src = Hostile.open(dir, new GgufTestFileBuilder().f32Tensor(name, 1).build().bytes())) {
+            assertEquals(1, src.tensor(name).elements());
+        }
+    }
+
+    /** The corpus corrupts these fixtures; first they must open whole, each tensor a full view. */
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-qwen2/tiny-qwen2-f32.gguf", "tiny-qwen2/tiny-qwen2-f16.gguf",
+        "tiny-qwen2/tiny-qwen2-bf16.gguf", "tiny-qwen2-untied/tiny-qwen2-untied-f32.gguf"})
+    void theFixturesOfTheInstalledFormatsOpenWithWholeViews(String fixture) {
+        try (GgufSource src = GgufReader.open(org.qwen4j.core.testing.TestData.resolve("models/" + fixture))) {
+            assertEquals(fixture.contains("untied") ? 27 : 26, src.tensors().size());
+            Hostile.checkViews(src, fixture);
+            assertArrayEquals(new long[] {64, 4122}, src.tensor("token_embd.weight").shape());
+        }
+    }
 }

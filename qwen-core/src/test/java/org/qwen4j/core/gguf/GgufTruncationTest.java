@@ -63,6 +63,70 @@ class GgufTruncationTest {
         }
     }
 
+    /** Every shape of metadata, tensors of each installed format, and a larger declared alignment. */
+    static GgufTestFileBuilder.Built modelOfEveryShape() {
+        return metadataOfEveryShape()
+                .alignment(64)
+                .f32Tensor("token_embd.weight", 4, 3)
+                .tensor("blk.0.attn_q.weight", GgufTestFileBuilder.GGML_F16, new long[] {2, 2, 2}, new byte[16])
+                .tensor("output_norm.weight", GgufTestFileBuilder.GGML_BF16, new long[] {4}, new byte[8])
+                .build();
+    }
+
+    @Test
+    void everyCutOfASyntheticModelBeforeTheEndOfItsLastTensorIsRejected() {
+        var built = modelOfEveryShape();
+        long end = built.at("end_of_data");
+        try (GgufSource whole = Hostile.open(dir, built.truncated((int) end))) {
+            assertEquals(3, whole.tensors().size(), "the file cut right after the last tensor still opens");
+        }
+        for (int cut = 0; cut < end; cut++) {
+            ModelFormatException e = Hostile.rejectsFile(dir, built.truncated(cut));
+            assertCutIsNamed(e, cut);
+        }
+    }
+
+    /**
+     * Every cut through the fixed header, the first scalar keys and the start of the vocabulary, and
+     * through the last 4.5 KB of the header (end of the merges, the scalar keys after them, the chat
+     * template and all tensor infos); a seeded sample of the 115 KB of token and merge strings between,
+     * which are one code path repeated; a sample of the tensor data. Every cut would take a minute: each
+     * parse reads everything before the cut, ~0.4 ms for the whole header.
+     */
+    @Test
+    void cutsThroughTheTinyModelsHeaderAndDataAreRejected() throws IOException {
+        byte[] bytes = Files.readAllBytes(TestData.resolve("models/tiny-qwen2/tiny-qwen2-f32.gguf"));
+        MemorySegment whole = MemorySegment.ofArray(bytes);
+        long dataStart;
+        long dataEnd = 0;
+        try (GgufSource src = GgufReader.parse(Hostile.IN_MEMORY, whole, Arena.ofConfined())) {
+            dataStart = src.dataOffset();
+            for (var t : src.tensors().values()) {
+                dataEnd = Math.max(dataEnd, t.data().address() - whole.address() + t.data().byteSize());
+            }
+        }
+        assertEquals(bytes.length, dataEnd, "the last tensor ends the file, so every cut loses data");
+        long tail = dataStart - 4608;
+        long firstInfo = indexOf(bytes, "token_embd.weight") - 8;
+        assertTrue(tail < firstInfo - 1000, "the tail window starts " + (firstInfo - tail) + " bytes before the tensor infos");
+
+        for (long cut = 0; cut < 4096; cut++) assertCutRejected(whole, cut);
+        new SplittableRandom(11).longs(1500, 4096, tail).forEach(cut -> assertCutRejected(whole, cut));
+        for (long cut = tail; cut <= dataStart; cut++) assertCutRejected(whole, cut);
+        new SplittableRandom(7).longs(64, dataStart + 1, bytes.length).forEach(cut -> assertCutRejected(whole, cut));
+        assertCutRejected(whole, bytes.length - 1);
+    }
+
+    private static int indexOf(byte[] haystack, String needle) {
+        byte[] n = needle.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        outer:
+        for (int i = 0; i + n.length <= haystack.length; i++) {
+            for (int j = 0; j < n.length; j++) if (haystack[i + j] != n[j]) continue outer;
+            return i;
+        }
+        throw new AssertionError(needle + " not found");
+    }
+
     @Test
     void cutsOfTheVocabularyFileAreRejected() throws IOException {
         byte[] bytes = Files.readAllBytes(TestData.resolve("tokenizer/ggml-vocab-qwen2.gguf"));
