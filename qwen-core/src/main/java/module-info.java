@@ -30,10 +30,15 @@ module org.qwen4j.core {
     exports org.qwen4j.core.sampling;
 
     exports org.qwen4j.core.arch;
-    provides org.qwen4j.spi.ArchitectureProvider with org.qwen4j.core.arch.Qwen2Architecture;
+    provides org.qwen4j.spi.ArchitectureProvider with
+            org.qwen4j.core.arch.Qwen2Architecture,
+            org.qwen4j.core.arch.Qwen3Architecture;
 
     exports org.qwen4j.core.cpu;
     provides org.qwen4j.spi.BackendProvider with
             org.qwen4j.core.cpu.SimdBackendProvider,
             org.qwen4j.core.cpu.ReferenceBackendProvider;
+
+    exports org.qwen4j.core.tokenizer;
+    provides org.qwen4j.spi.TokenizerProvider with org.qwen4j.core.tokenizer.GgufTokenizerProvider;
 }

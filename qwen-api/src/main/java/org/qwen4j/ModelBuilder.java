@@ -61,11 +61,14 @@ public final class ModelBuilder {
 
     /** Loads the model with the highest-priority {@link EngineProvider} on the module or class path. */
     public Model build() {
-        EngineProvider engine = ServiceLoader.load(EngineProvider.class).stream()
+        return engine().load(options());
+    }
+
+    static EngineProvider engine() {
+        return ServiceLoader.load(EngineProvider.class).stream()
                 .map(ServiceLoader.Provider::get)
                 .max(Comparator.comparingInt(EngineProvider::priority))
                 .orElseThrow(() -> new ProviderNotFoundException(
                         "no qwen4j engine found; add the qwen-core module to the module or class path"));
-        return engine.load(options());
     }
 }

@@ -11,6 +11,15 @@ package org.qwen4j;
  */
 public interface Tokenizer {
 
+    /**
+     * Loads only the tokenizer of a model file, or of a vocabulary-only GGUF such as llama.cpp's
+     * {@code ggml-vocab-qwen2.gguf}, without the weights:
+     * {@code int n = Tokenizer.load(path).encode(text).length;}
+     */
+    static Tokenizer load(java.nio.file.Path path) {
+        return ModelBuilder.engine().loadTokenizer(path);
+    }
+
     /** Encodes plain text; special-token text is treated as ordinary characters. */
     default int[] encode(String text) {
         return encode(text, false);

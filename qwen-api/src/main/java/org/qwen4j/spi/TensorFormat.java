@@ -28,6 +28,15 @@ public interface TensorFormat {
     /** Scalar reference: decodes {@code n} values starting at {@code byteOffset} (block-aligned). */
     void dequantize(MemorySegment src, long byteOffset, float[] dst, int dstOffset, int n);
 
+    /**
+     * The same values as {@link #dequantize}, bit for bit, computed with vector instructions: the
+     * batched (prefill) matrix product decodes tiles of weight rows with it once and reuses them for
+     * many tokens. The default falls back to the reference.
+     */
+    default void dequantizeFast(MemorySegment src, long byteOffset, float[] dst, int dstOffset, int n) {
+        dequantize(src, byteOffset, dst, dstOffset, n);
+    }
+
     /** Encodes {@code n} floats into blocks at {@code byteOffset}; {@code n} is a multiple of the block size. */
     void quantize(float[] src, int srcOffset, MemorySegment dst, long byteOffset, int n);
 

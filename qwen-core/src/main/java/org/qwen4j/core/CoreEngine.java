@@ -80,6 +80,14 @@ public final class CoreEngine implements EngineProvider {
         }
     }
 
+    @Override
+    public Tokenizer loadTokenizer(Path path) {
+        if (!Files.exists(path)) throw new QwenException("model not found: " + path.toAbsolutePath());
+        try (ModelSource source = pickFormat(new ModelOptions(path, null, null, 0, 0)).open(path)) {
+            return pickTokenizer(source).create(source);
+        }
+    }
+
     private static ModelFormatProvider pickFormat(ModelOptions options) {
         List<ModelFormatProvider> all = ServiceLoader.load(ModelFormatProvider.class).stream()
                 .map(ServiceLoader.Provider::get)

@@ -32,8 +32,11 @@ public final class F16Format implements TensorFormat {
 
     private static final ValueLayout.OfShort SHORT_LE =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    // The machine's widest vectors, but at least 128 bits so that the 16-bit loads below have a shape.
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 128
+            ? FloatVector.SPECIES_PREFERRED
+            : FloatVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
     // As many 16-bit lanes as F has float lanes, so that one load widens into one float vector.
     private static final VectorSpecies<Short> S =
             VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));

@@ -6,7 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
-import org.qwen4j.Model;
+import org.qwen4j.Tokenizer;
 
 /** {@code qwen4j tokenize}: prints the token ids of a text as a JSON array. */
 final class TokenizeCommand {
@@ -25,8 +25,7 @@ final class TokenizeCommand {
                 throw new UncheckedIOException(e);
             }
         }
-        try (Model model = Model.builder(a.model()).threads(1).build()) {
-            out.println(Json.write(model.tokenizer().encode(text, a.flag("--special"))));
-        }
+        Tokenizer tokenizer = Tokenizer.load(a.model());
+        out.println(Json.write(tokenizer.encode(text, a.flag("--special"))));
     }
 }

@@ -83,6 +83,18 @@ class CliTest {
     }
 
     @Test
+    void tokenizeWorksOnAVocabularyOnlyFileWithLlamaCppsIds() throws Exception {
+        String[] texts = Files.readString(DATA.resolve("tokenizer/ggml-vocab-qwen2.gguf.inp")).split("\n__ggml_vocab_test__\n", -1);
+        String[] ids = Files.readString(DATA.resolve("tokenizer/ggml-vocab-qwen2.gguf.out")).split("\n", -1);
+        for (int i : new int[] {1, 5, 20, 40}) {
+            Result r = cli("tokenize", "-m", DATA.resolve("tokenizer/ggml-vocab-qwen2.gguf").toString(), "--text", texts[i]);
+            assertEquals(0, r.code(), r.err());
+            int[] expected = Arrays.stream(ids[i].strip().split(" ")).filter(s -> !s.isEmpty()).mapToInt(Integer::parseInt).toArray();
+            assertArrayEquals(expected, ints(JSON.readTree(r.out())), "text " + i);
+        }
+    }
+
+    @Test
     void detokenizeInvertsTokenize() throws Exception {
         String text = "The quick brown fox jumps over the lazy dog. 1234567890";
         Result t = cli("tokenize", "-m", model("tiny-qwen2", "f32"), "--text", text);

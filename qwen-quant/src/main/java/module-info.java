@@ -1,0 +1,16 @@
+/**
+ * Quantized tensor formats beyond F32/F16/BF16 (Q8_0, Q4_0): block layouts, the llama.cpp
+ * reference quantizers, scalar dequantizers and Vector API dot kernels, registered as
+ * {@link org.qwen4j.spi.TensorFormat} services.
+ */
+module org.qwen4j.quant {
+    requires transitive org.qwen4j.api;
+    requires org.qwen4j.core;
+    requires jdk.incubator.vector;
+
+    exports org.qwen4j.quant;
+
+    provides org.qwen4j.spi.TensorFormat with
+            org.qwen4j.quant.Q8_0Format,
+            org.qwen4j.quant.Q4_0Format;
+}

@@ -1,0 +1,175 @@
+package org.qwen4j.quant;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import org.qwen4j.spi.TensorFormat;
+
+/**
+ * llama.cpp's {@code Q4_0} ({@code GGML_TYPE_Q4_0}, type 2): blocks of 32 values, each block a
+ * little-endian fp16 scale {@code d} followed by 16 bytes of 4-bit quants. Byte {@code j} holds
+ * value {@code j} in its low nibble and value {@code j + 16} in its high nibble; a nibble {@code q}
+ * stands for {@code d * (q - 8)}. 18 bytes per 32 values, 4.5 bits per weight.
+ *
+ * <p>The quantizer is {@code quantize_row_q4_0_ref}, bit for bit: the scale comes from the value
+ * of largest magnitude <em>with its sign</em>, {@code d = max / -8}, so that value maps to nibble 0
+ * (-8, the one level without a positive twin) and the rest to
+ * {@code min(15, trunc(x · (1/d) + 8.5))}.
+ */
+public final class Q4_0Format implements TensorFormat {
+
+    /** The {@code ggml_type} number of Q4_0. */
+    public static final int GGML_TYPE = 2;
+    /** Values per block. */
+    public static final int BLOCK_SIZE = 32;
+    /** Bytes per block: the fp16 scale and 16 bytes of nibbles. */
+    public static final int BLOCK_BYTES = Short.BYTES + BLOCK_SIZE / 2;
+
+    private static final ValueLayout.OfShort SHORT_LE =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    // Eight bytes per load give eight low and eight high nibbles. A 256-bit float vector takes each
+    // eight in one piece; wider machines gain nothing from 512 bits on a kernel that waits for
+    // memory, and narrower ones (128-bit) take them in two halves.
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_64;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256
+            ? FloatVector.SPECIES_256
+            : FloatVector.SPECIES_128;
+    private static final int PARTS = B.length() / F.length();
+
+    /** Public so that {@link java.util.ServiceLoader} can instantiate it. */
+    public Q4_0Format() {
+    }
+
+    @Override
+    public String name() {
+        return "Q4_0";
+    }
+
+    @Override
+    public int ggmlType() {
+        return GGML_TYPE;
+    }
+
+    @Override
+    public int blockSize() {
+        return BLOCK_SIZE;
+    }
+
+    @Override
+    public int blockBytes() {
+        return BLOCK_BYTES;
+    }
+
+    @Override
+    public void dequantize(MemorySegment src, long byteOffset, float[] dst, int dstOffset, int n) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        Objects.checkFromIndexSize(dstOffset, n, dst.length);
+        for (int b = 0; b < n / BLOCK_SIZE; b++) {
+            long block = byteOffset + (long) b * BLOCK_BYTES;
+            float d = Float.float16ToFloat(src.get(SHORT_LE, block));
+            int out = dstOffset + b * BLOCK_SIZE;
+            for (int j = 0; j < BLOCK_SIZE / 2; j++) {
+                int packed = src.get(ValueLayout.JAVA_BYTE, block + Short.BYTES + j) & 0xFF;
+                dst[out + j] = d * ((packed & 0x0F) - 8);
+                dst[out + j + BLOCK_SIZE / 2] = d * ((packed >>> 4) - 8);
+            }
+        }
+    }
+
+    @Override
+    public void quantize(float[] src, int srcOffset, MemorySegment dst, long byteOffset, int n) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        Objects.checkFromIndexSize(srcOffset, n, src.length);
+        for (int b = 0; b < n / BLOCK_SIZE; b++) {
+            int from = srcOffset + b * BLOCK_SIZE;
+            long block = byteOffset + (long) b * BLOCK_BYTES;
+            float amax = 0f;
+            float max = 0f;
+            for (int j = 0; j < BLOCK_SIZE; j++) {
+                float v = src[from + j];
+                // Strictly greater: among equal magnitudes the first one decides the sign of d.
+                if (amax < Math.abs(v)) {
+                    amax = Math.abs(v);
+                    max = v;
+                }
+            }
+            float d = max / -8;
+            float id = d != 0f ? 1f / d : 0f;
+            dst.set(SHORT_LE, block, Float.floatToFloat16(d));
+            for (int j = 0; j < BLOCK_SIZE / 2; j++) {
+                int lo = nibble(src[from + j] * id);
+                int hi = nibble(src[from + j + BLOCK_SIZE / 2] * id);
+                dst.set(ValueLayout.JAVA_BYTE, block + Short.BYTES + j, (byte) (lo | hi << 4));
+            }
+        }
+    }
+
+    /**
+     * {@code MIN(15, (int8_t)(scaled + 8.5f))}: the float sum, then truncation toward zero. The sum
+     * is at least 0.5 for finite input, so the lower clamp only catches what C leaves undefined.
+     */
+    private static int nibble(float scaled) {
+        return Math.clamp((int) (scaled + 8.5f), 0, 15);
+    }
+
+    @Override
+    public float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        // Two independent chains, one per half block (low nibbles, high nibbles); each half is
+        // summed unscaled first, so the scale costs one fma per 16 values instead of a multiply per 8.
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
+        int xi = xOffset;
+        // A long induction variable over byte offsets lets C2 hoist the segment bounds checks.
+        for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT_LE, block)));
+            ByteVector first = ByteVector.fromMemorySegment(B, w, block + Short.BYTES, ByteOrder.LITTLE_ENDIAN);
+            ByteVector second = ByteVector.fromMemorySegment(B, w, block + Short.BYTES + 8, ByteOrder.LITTLE_ENDIAN);
+            acc0 = sixteen(low(first), low(second), x, xi).fma(d, acc0);
+            acc1 = sixteen(high(first), high(second), x, xi + BLOCK_SIZE / 2).fma(d, acc1);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** The low nibbles as signed quants {@code q - 8}. */
+    private static ByteVector low(ByteVector packed) {
+        return packed.and((byte) 0x0F).sub((byte) 8);
+    }
+
+    /** The high nibbles as signed quants {@code q - 8}. */
+    private static ByteVector high(ByteVector packed) {
+        // x86 has no byte shift; shifting 16-bit lanes drags the neighbour's bits in, the mask drops them.
+        return packed.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                .and((byte) 0x0F).sub((byte) 8);
+    }
+
+    /** Lane-wise partial sums of {@code q[k] * x[xi + k]} over sixteen quants, given as two eights. */
+    private static FloatVector sixteen(ByteVector first, ByteVector second, float[] x, int xi) {
+        FloatVector sum = widen(first, 0).mul(FloatVector.fromArray(F, x, xi));
+        for (int part = 1; part < PARTS; part++) {
+            sum = widen(first, part).fma(FloatVector.fromArray(F, x, xi + part * F.length()), sum);
+        }
+        for (int part = 0; part < PARTS; part++) {
+            sum = widen(second, part).fma(FloatVector.fromArray(F, x, xi + 8 + part * F.length()), sum);
+        }
+        return sum;
+    }
+
+    private static FloatVector widen(ByteVector quants, int part) {
+        return (FloatVector) quants.convertShape(VectorOperators.B2F, F, part);
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}

@@ -1,0 +1,158 @@
+package org.qwen4j.quant;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import org.qwen4j.spi.TensorFormat;
+
+/**
+ * llama.cpp's {@code Q8_0} ({@code GGML_TYPE_Q8_0}, type 8): blocks of 32 values, each block a
+ * little-endian fp16 scale {@code d} followed by 32 signed bytes {@code q}; value {@code i} of the
+ * block is {@code d * q[i]}. 34 bytes per 32 values, 8.5 bits per weight.
+ *
+ * <p>The quantizer is {@code quantize_row_q8_0_ref}, bit for bit: {@code d = amax / 127} and
+ * {@code q = roundf(x / d)} (ties away from zero), the quants computed with the float scale before
+ * it is rounded to fp16. Identical output for finite inputs makes files written here
+ * interchangeable with llama.cpp's and lets tests compare bytes.
+ */
+public final class Q8_0Format implements TensorFormat {
+
+    /** The {@code ggml_type} number of Q8_0. */
+    public static final int GGML_TYPE = 8;
+    /** Values per block. */
+    public static final int BLOCK_SIZE = 32;
+    /** Bytes per block: the fp16 scale and 32 quants. */
+    public static final int BLOCK_BYTES = Short.BYTES + BLOCK_SIZE;
+
+    private static final ValueLayout.OfShort SHORT_LE =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    // Eight quants per load, widened to floats. A 256-bit float vector takes them in one piece;
+    // wider machines gain nothing from 512 bits on a kernel that waits for memory, and narrower
+    // ones (128-bit) take each load in two halves.
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_64;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256
+            ? FloatVector.SPECIES_256
+            : FloatVector.SPECIES_128;
+    private static final int PARTS = B.length() / F.length();
+
+    /** Public so that {@link java.util.ServiceLoader} can instantiate it. */
+    public Q8_0Format() {
+    }
+
+    @Override
+    public String name() {
+        return "Q8_0";
+    }
+
+    @Override
+    public int ggmlType() {
+        return GGML_TYPE;
+    }
+
+    @Override
+    public int blockSize() {
+        return BLOCK_SIZE;
+    }
+
+    @Override
+    public int blockBytes() {
+        return BLOCK_BYTES;
+    }
+
+    @Override
+    public void dequantize(MemorySegment src, long byteOffset, float[] dst, int dstOffset, int n) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        Objects.checkFromIndexSize(dstOffset, n, dst.length);
+        for (int b = 0; b < n / BLOCK_SIZE; b++) {
+            long block = byteOffset + (long) b * BLOCK_BYTES;
+            float d = Float.float16ToFloat(src.get(SHORT_LE, block));
+            for (int j = 0; j < BLOCK_SIZE; j++) {
+                dst[dstOffset + b * BLOCK_SIZE + j] = d * src.get(ValueLayout.JAVA_BYTE, block + Short.BYTES + j);
+            }
+        }
+    }
+
+    @Override
+    public void quantize(float[] src, int srcOffset, MemorySegment dst, long byteOffset, int n) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        Objects.checkFromIndexSize(srcOffset, n, src.length);
+        for (int b = 0; b < n / BLOCK_SIZE; b++) {
+            int from = srcOffset + b * BLOCK_SIZE;
+            long block = byteOffset + (long) b * BLOCK_BYTES;
+            float amax = 0f;
+            for (int j = 0; j < BLOCK_SIZE; j++) {
+                amax = Math.max(amax, Math.abs(src[from + j]));
+            }
+            float d = amax / 127;
+            float id = d != 0f ? 1f / d : 0f;
+            dst.set(SHORT_LE, block, Float.floatToFloat16(d));
+            for (int j = 0; j < BLOCK_SIZE; j++) {
+                byte q = (byte) roundHalfAwayFromZero(src[from + j] * id);
+                dst.set(ValueLayout.JAVA_BYTE, block + Short.BYTES + j, q);
+            }
+        }
+    }
+
+    /**
+     * C's {@code roundf}, which the reference quantizer uses: ties go away from zero, where
+     * {@link Math#round(float)} would send -2.5 to -2. In double, adding one half to a float's
+     * magnitude cannot round up past the next integer, which it could in float (0.49999997f + 0.5f
+     * is 1). The clamp only matters for non-finite input, where C's conversion is undefined.
+     */
+    static int roundHalfAwayFromZero(float v) {
+        double r = Math.copySign(Math.floor(Math.abs((double) v) + 0.5), v);
+        return (int) Math.clamp(r, Byte.MIN_VALUE, Byte.MAX_VALUE);
+    }
+
+    @Override
+    public float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        // Two independent chains, one per half block; each half is summed unscaled first, so the
+        // scale costs one fma per 16 values instead of a multiply per 8.
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
+        int xi = xOffset;
+        // A long induction variable over byte offsets lets C2 hoist the segment bounds checks.
+        for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT_LE, block)));
+            long quants = block + Short.BYTES;
+            acc0 = sixteen(load(w, quants), load(w, quants + 8), x, xi).fma(d, acc0);
+            acc1 = sixteen(load(w, quants + 16), load(w, quants + 24), x, xi + 16).fma(d, acc1);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static ByteVector load(MemorySegment w, long offset) {
+        return ByteVector.fromMemorySegment(B, w, offset, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Lane-wise partial sums of {@code q[k] * x[xi + k]} over sixteen quants, given as two eights. */
+    private static FloatVector sixteen(ByteVector first, ByteVector second, float[] x, int xi) {
+        FloatVector sum = widen(first, 0).mul(FloatVector.fromArray(F, x, xi));
+        for (int part = 1; part < PARTS; part++) {
+            sum = widen(first, part).fma(FloatVector.fromArray(F, x, xi + part * F.length()), sum);
+        }
+        for (int part = 0; part < PARTS; part++) {
+            sum = widen(second, part).fma(FloatVector.fromArray(F, x, xi + 8 + part * F.length()), sum);
+        }
+        return sum;
+    }
+
+    private static FloatVector widen(ByteVector quants, int part) {
+        return (FloatVector) quants.convertShape(VectorOperators.B2F, F, part);
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}
