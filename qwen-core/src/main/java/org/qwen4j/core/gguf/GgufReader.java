@@ -22,13 +22,15 @@ import org.qwen4j.spi.TensorFormat;
 /**
  * Parses a GGUF file (versions 2 and 3) that is memory-mapped as a whole. Tensors become slices of
  * the mapping; nothing is copied. Every count, length, dimension and offset is checked against the
- * file before it is used, so a hostile header cannot cause a large allocation: what the reader
- * allocates is bounded by the bytes the file really holds, at most a small multiple of them.
+ * file before it is used, so a hostile header cannot cause a large allocation: a count or length that
+ * the rest of the file cannot hold is rejected before anything is allocated for it. What the reader does
+ * allocate is a small multiple of the header bytes it has read (about 11x at worst, for tensor infos that
+ * share data), and the caps below keep any one array, all keys and all tensor infos under 64 MiB each.
  */
 public final class GgufReader {
     static final int MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
     private static final int DEFAULT_ALIGNMENT = 32;
-    static final long MAX_ALIGNMENT = 1L << 30;
+    private static final long MAX_ALIGNMENT = 1L << 30;
     private static final int MAX_DIMS = 4;
     static final int MAX_ARRAY_NESTING = 8;
     /** Smallest tensor-info record: empty name (8), n_dims (4), one dim (8), type (4), offset (8). */
@@ -55,11 +57,14 @@ public final class GgufReader {
     static final long MAX_ARRAY_LENGTH = 1 << 20;
     /**
      * Real models hold hundreds to a few thousand tensors (MoE experts are stored as one 3-D tensor per
-     * projection and layer). Tensors may share data, so each one's ~250 bytes of heap is not paid for by
-     * file bytes; this cap keeps their total to a few MiB more than the header's size.
+     * projection and layer). Tensors may share data, so their heap (~400 bytes each: name, shape, view,
+     * map entry) is not paid for by data bytes; at this cap it stays near 25 MiB.
      */
     static final long MAX_TENSORS = 1 << 16;
-    /** Real models carry tens of keys; each costs ~100 bytes of heap for its 13-byte minimum record. */
+    /**
+     * Real models carry tens of keys; each costs ~200 bytes of heap (key, boxed value, map entries)
+     * for its 13-byte minimum record, ~14 MiB at this cap.
+     */
     static final long MAX_KVS = 1 << 16;
 
     /** ggml type names by number, for messages; null marks numbers ggml has retired. */
@@ -68,6 +73,7 @@ public final class GgufReader {
         "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "Q8_K", "IQ2_XXS", "IQ2_XS", "IQ3_XXS", "IQ1_S",
         "IQ4_NL", "IQ3_S", "IQ2_S", "IQ4_XS", "I8", "I16", "I32", "I64", "F64", "IQ1_M",
         "BF16", null, null, null, "TQ1_0", "TQ2_0", null, null, null, "MXFP4",
+        "NVFP4", "Q1_0",
     };
 
     /** Field-name suffixes, so that reading a tensor info concatenates no strings unless it fails. */
@@ -263,7 +269,8 @@ public final class GgufReader {
     private static String unsupportedType(long type) {
         String name = type < GGML_TYPE_NAMES.length ? GGML_TYPE_NAMES[(int) type] : null;
         if (name == null) {
-            return "tensor type " + type + " is not a ggml type, and no TensorFormat provider on the module path claims it";
+            return "tensor type " + type + " is not a ggml type this reader knows, and no TensorFormat provider on"
+                    + " the module path claims it";
         }
         return "tensor type " + type + " (" + name + ") is not supported by any TensorFormat provider on the"
                 + " module path (quantized types need the qwen-quant module)";

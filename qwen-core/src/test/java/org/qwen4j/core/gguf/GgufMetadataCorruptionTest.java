@@ -84,8 +84,7 @@ class GgufMetadataCorruptionTest {
         long length = GgufReader.MAX_VALUE_STRING_BYTES + 1L;
         var head = new GgufTestFileBuilder().string("tokenizer.huggingface.json", "").build();
         long at = head.at("kv/tokenizer.huggingface.json/value");
-        byte[] bytes = head.truncated((int) at + 8);
-        new GgufTestFileBuilder.Built(bytes, head.offsets()).putU64At(at, length);
+        byte[] bytes = head.cut(at + 8).putU64At(at, length).bytes();
         Path file = Hostile.sparse(big, bytes, at + 8 + length);
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> GgufReader.open(file).close());
         assertEquals("tokenizer.huggingface.json", e.field());
@@ -111,8 +110,7 @@ class GgufMetadataCorruptionTest {
         long length = GgufReader.MAX_ELEMENT_STRING_BYTES + 1L;
         var head = new GgufTestFileBuilder().array("tokenizer.ggml.tokens", STRING, List.of("")).build();
         long at = head.at("kv/tokenizer.ggml.tokens/value") + 12;
-        byte[] bytes = head.truncated((int) at + 8);
-        new GgufTestFileBuilder.Built(bytes, head.offsets()).putU64At(at, length);
+        byte[] bytes = head.cut(at + 8).putU64At(at, length).bytes();
         Path file = Hostile.sparse(big, bytes, at + 8 + length);
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> GgufReader.open(file).close());
         assertEquals("tokenizer.ggml.tokens[0]", e.field());
@@ -150,8 +148,7 @@ class GgufMetadataCorruptionTest {
         long length = GgufReader.MAX_ARRAY_LENGTH + 1;
         var head = new GgufTestFileBuilder().array("a", UINT8, List.of()).build();
         long countAt = head.at("kv/a/value") + 4;
-        byte[] bytes = head.truncated((int) countAt + 8);
-        new GgufTestFileBuilder.Built(bytes, head.offsets()).putU64At(countAt, length);
+        byte[] bytes = head.cut(countAt + 8).putU64At(countAt, length).bytes();
         Path file = Hostile.sparse(big, bytes, countAt + 8 + length);
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> GgufReader.open(file).close());
         assertEquals("a", e.field());

@@ -121,7 +121,7 @@ class GgufTensorInfoCorruptionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(longs = {4, 5, 31, 33, 40, 9999, 0x7FFF_FFFFL, 0xFFFF_FFFFL})
+    @ValueSource(longs = {4, 5, 31, 33, 42, 9999, 0x7FFF_FFFFL, 0xFFFF_FFFFL})
     void aTensorTypeThatIsNotAGgmlTypeIsRejected(long type) {
         var built = file();
         ModelFormatException e = Hostile.rejectsFile(dir, built.putU32("tensor/h/type", type));
@@ -131,7 +131,7 @@ class GgufTensorInfoCorruptionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {2, 8, 10, 12, 14, 20, 28, 39})
+    @ValueSource(ints = {2, 8, 10, 12, 14, 20, 28, 39, 41})
     void aGgmlTypeWithoutAnInstalledFormatIsRejectedNamingTheType(int type) {
         var built = file();
         ModelFormatException e = Hostile.rejectsFile(dir, built.putU32("tensor/h/type", type));

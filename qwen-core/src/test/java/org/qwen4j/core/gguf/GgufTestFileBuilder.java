@@ -1,13 +1,9 @@
 package org.qwen4j.core.gguf;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -37,7 +33,15 @@ final class GgufTestFileBuilder {
     private record TensorSpec(String name, int ggmlType, long[] dims, byte[] data, Long explicitOffset) {
     }
 
-    /** The bytes of a built file and the offset of every named field in it. */
+    /**
+     * The bytes of a built file and the offset of every named field in it: {@code magic},
+     * {@code version}, {@code tensor_count}, {@code metadata_kv_count}; {@code kv/KEY} (the record,
+     * which starts with its key), {@code kv/KEY/key}, {@code kv/KEY/type}, {@code kv/KEY/value} (for an
+     * array: the element type, its u64 length at +4, the elements from +12); {@code tensor/NAME} (the
+     * info, which starts with its name), {@code tensor/NAME/n_dims}, {@code …/dims}, {@code …/type},
+     * {@code …/offset}; {@code end_of_infos}, {@code data}, {@code data/NAME}, {@code end_of_data}.
+     * When a key or name repeats, the later occurrence is recorded.
+     */
     record Built(byte[] bytes, Map<String, Long> offsets) {
         /** Offset of a field: {@code tensor_count}, {@code kv/KEY/value}, {@code tensor/NAME/offset} … */
         long at(String field) {
@@ -82,14 +86,15 @@ final class GgufTestFileBuilder {
             return java.util.Arrays.copyOf(bytes, length);
         }
 
-        Path write(Path dir, String name) {
-            return writeBytes(dir, name, bytes);
+        /** The first {@code length} bytes, still patchable by field name. */
+        Built cut(long length) {
+            return new Built(truncated(Math.toIntExact(length)), offsets);
         }
     }
 
     static final int UINT8 = 0, INT8 = 1, UINT16 = 2, INT16 = 3, UINT32 = 4, INT32 = 5, FLOAT32 = 6, BOOL = 7,
             STRING = 8, ARRAY = 9, UINT64 = 10, INT64 = 11, FLOAT64 = 12;
-    static final int GGML_F32 = 0, GGML_F16 = 1, GGML_Q4_0 = 2, GGML_Q8_0 = 8, GGML_BF16 = 30;
+    static final int GGML_F32 = 0, GGML_F16 = 1, GGML_BF16 = 30;
 
     private int version = 3;
     private int layoutAlignment = 32;
@@ -234,14 +239,6 @@ final class GgufTestFileBuilder {
             case FLOAT64 -> out.u64(Double.doubleToRawLongBits(((Number) v).doubleValue()));
             default -> throw new IllegalArgumentException("the builder cannot encode a value of type " + type
                     + "; build a valid file and patch the type code instead");
-        }
-    }
-
-    static Path writeBytes(Path dir, String name, byte[] bytes) {
-        try {
-            return Files.write(dir.resolve(name), bytes);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

@@ -28,8 +28,8 @@ import org.qwen4j.core.testing.TestData;
 
 /**
  * A file cut short anywhere is rejected with a {@link ModelFormatException} that points at or before
- * the cut. Cuts of the real fixtures are parsed as slices of one heap copy, so that every offset of
- * a 127 KB header costs no file writes and no copies.
+ * the cut. The synthetic files are cut at every byte and opened from disk; cuts of the real fixtures
+ * are parsed as slices of one heap copy, so that ~12,000 cuts cost no file writes and no copies.
  */
 class GgufTruncationTest {
     @TempDir

@@ -88,7 +88,10 @@ final class Hostile {
     /** Bytes the current thread allocated so far on the heap (HotSpot's per-thread counter). */
     static long allocatedBytes() {
         try {
-            return (long) ALLOCATED.invoke(THREADS, Thread.currentThread().threadId());
+            long bytes = (long) ALLOCATED.invoke(THREADS, Thread.currentThread().threadId());
+            // -1 means the JVM does not count; every cost would read as zero and every bound would pass.
+            if (bytes < 0) throw new IllegalStateException("this JVM does not count per-thread allocation");
+            return bytes;
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot read the thread's allocation counter", e);
         }
