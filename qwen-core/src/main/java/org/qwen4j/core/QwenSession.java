@@ -34,7 +34,7 @@ final class QwenSession implements Session {
     QwenSession(QwenModel model, int contextLength, GenerationOptions defaults) {
         this.model = model;
         this.defaults = Objects.requireNonNull(defaults, "options");
-        this.sequence = new Sequence(model.languageModel(), contextLength);
+        this.sequence = new Sequence(model.languageModel(), contextLength, model.info().kvCacheType());
     }
 
     private void checkOpen() {

@@ -1,6 +1,7 @@
 package org.qwen4j.core;
 
 import java.util.Arrays;
+import org.qwen4j.KvCacheType;
 import org.qwen4j.spi.InferenceState;
 import org.qwen4j.spi.LanguageModel;
 import org.qwen4j.spi.ModelConfig;
@@ -32,7 +33,12 @@ final class ScriptedModel implements LanguageModel {
     }
 
     @Override
-    public InferenceState newState(int contextLength) {
+    public long stateBytes(int contextLength, KvCacheType cacheType) {
+        return 0;
+    }
+
+    @Override
+    public InferenceState newState(int contextLength, KvCacheType cacheType) {
         return new InferenceState() {
             int position;
 

@@ -11,6 +11,7 @@ import org.qwen4j.Completion;
 import org.qwen4j.FinishReason;
 import org.qwen4j.GeneratedToken;
 import org.qwen4j.GenerationOptions;
+import org.qwen4j.KvCacheType;
 import org.qwen4j.Tokenizer;
 import org.qwen4j.core.gguf.GgufModelFormat;
 import org.qwen4j.core.testing.TestData;
@@ -40,7 +41,7 @@ class TokenGenerationTest {
     private static Completion run(int[] script, GenerationOptions options, List<GeneratedToken> events) {
         int[] prompt = ids("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
         ScriptedModel model = new ScriptedModel(tok.vocabularySize(), prompt.length, script);
-        Sequence sequence = new Sequence(model, 256);
+        Sequence sequence = new Sequence(model, 256, KvCacheType.F32);
         TokenGeneration g = new TokenGeneration(sequence, tok, prompt, options, 1, null);
         return g.drain(events::add);
     }

@@ -3,6 +3,7 @@ package org.qwen4j.core.arch;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.qwen4j.ContextOverflowException;
+import org.qwen4j.KvCacheType;
 import org.qwen4j.ModelFormatException;
 import org.qwen4j.SessionClosedException;
 import org.qwen4j.spi.Backend;
@@ -146,16 +147,17 @@ public final class QwenTransformer implements LanguageModel {
         return weightBytes;
     }
 
-    /** Bytes a state for {@code contextLength} tokens will hold, computed before allocating it. */
-    public long stateBytes(int contextLength) {
-        return 2L * config.layers() * contextLength * config.kvHeads() * config.headDim() * Float.BYTES
-                + (long) backend.threads() * contextLength * Float.BYTES
+    @Override
+    public long stateBytes(int contextLength, KvCacheType cacheType) {
+        return (long) Math.ceil(2.0 * config.layers() * contextLength * config.kvHeads() * config.headDim()
+                * cacheType.bytesPerValue())
+                + (long) backend.threads() * (contextLength + config.headDim()) * Float.BYTES
                 + TransformerState.bufferBytes(config, MAX_BATCH);
     }
 
     @Override
-    public InferenceState newState(int contextLength) {
-        var cache = backend.newKvCache(config.layers(), contextLength, config.kvHeads() * config.headDim());
+    public InferenceState newState(int contextLength, KvCacheType cacheType) {
+        var cache = backend.newKvCache(config.layers(), contextLength, config.kvHeads(), config.headDim(), cacheType);
         return new TransformerState(config, cache, contextLength, MAX_BATCH);
     }
 
