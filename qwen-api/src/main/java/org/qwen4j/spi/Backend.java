@@ -19,6 +19,14 @@ public interface Backend extends AutoCloseable {
      */
     void matmul(Tensor w, float[] x, float[] out, int batch);
 
+    /**
+     * Several products of the same input, {@code outs[i] = weights[i] · x}, e.g. the Q, K and V
+     * projections: a backend may run them as one job.
+     */
+    default void matmul(Tensor[] weights, float[] x, float[][] outs, int batch) {
+        for (int i = 0; i < weights.length; i++) matmul(weights[i], x, outs[i], batch);
+    }
+
     /** Adds {@code bias} to each of {@code batch} rows of {@code x}. */
     void addBias(float[] x, float[] bias, int batch);
 

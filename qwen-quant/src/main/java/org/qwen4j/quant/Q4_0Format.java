@@ -140,6 +140,26 @@ public final class Q4_0Format implements TensorFormat {
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
+    @Override
+    public void dequantizeFast(MemorySegment src, long byteOffset, float[] dst, int dstOffset, int n) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        Objects.checkFromIndexSize(dstOffset, n, dst.length);
+        long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
+        int out = dstOffset;
+        for (long block = byteOffset; block < end; block += BLOCK_BYTES, out += BLOCK_SIZE) {
+            float d = Float.float16ToFloat(src.get(SHORT_LE, block));
+            for (int eight = 0; eight < BLOCK_SIZE / 2; eight += 8) {
+                ByteVector packed = ByteVector.fromMemorySegment(B, src, block + Short.BYTES + eight, ByteOrder.LITTLE_ENDIAN);
+                ByteVector lo = low(packed);
+                ByteVector hi = high(packed);
+                for (int part = 0; part < PARTS; part++) {
+                    widen(lo, part).mul(d).intoArray(dst, out + eight + part * F.length());
+                    widen(hi, part).mul(d).intoArray(dst, out + BLOCK_SIZE / 2 + eight + part * F.length());
+                }
+            }
+        }
+    }
+
     /** The low nibbles as signed quants {@code q - 8}. */
     private static ByteVector low(ByteVector packed) {
         return packed.and((byte) 0x0F).sub((byte) 8);

@@ -131,6 +131,23 @@ public final class Q8_0Format implements TensorFormat {
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
+    @Override
+    public void dequantizeFast(MemorySegment src, long byteOffset, float[] dst, int dstOffset, int n) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        Objects.checkFromIndexSize(dstOffset, n, dst.length);
+        long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
+        int out = dstOffset;
+        for (long block = byteOffset; block < end; block += BLOCK_BYTES, out += BLOCK_SIZE) {
+            float d = Float.float16ToFloat(src.get(SHORT_LE, block));
+            for (int eight = 0; eight < BLOCK_SIZE; eight += 8) {
+                ByteVector q = load(src, block + Short.BYTES + eight);
+                for (int part = 0; part < PARTS; part++) {
+                    widen(q, part).mul(d).intoArray(dst, out + eight + part * F.length());
+                }
+            }
+        }
+    }
+
     private static ByteVector load(MemorySegment w, long offset) {
         return ByteVector.fromMemorySegment(B, w, offset, ByteOrder.LITTLE_ENDIAN);
     }

@@ -10,5 +10,12 @@ import org.qwen4j.spi.Tensor;
  */
 record LayerWeights(float[] attnNorm, Tensor wq, Tensor wk, Tensor wv, float[] bq, float[] bk, float[] bv,
                     float[] qNorm, float[] kNorm, Tensor wo, float[] ffnNorm, Tensor wGate, Tensor wUp,
-                    Tensor wDown) {
+                    Tensor wDown, Tensor[] qkv, Tensor[] gateUp) {
+
+    LayerWeights(float[] attnNorm, Tensor wq, Tensor wk, Tensor wv, float[] bq, float[] bk, float[] bv,
+                 float[] qNorm, float[] kNorm, Tensor wo, float[] ffnNorm, Tensor wGate, Tensor wUp, Tensor wDown) {
+        // The products that read the same normed input, grouped once so that each step passes them as one job.
+        this(attnNorm, wq, wk, wv, bq, bk, bv, qNorm, kNorm, wo, ffnNorm, wGate, wUp, wDown,
+                new Tensor[] {wq, wk, wv}, new Tensor[] {wGate, wUp});
+    }
 }

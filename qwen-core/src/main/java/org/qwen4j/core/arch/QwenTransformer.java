@@ -88,8 +88,33 @@ public final class QwenTransformer implements LanguageModel {
                     matrix(file, source.tensor(p + "ffn_up.weight"), hidden, ffn),
                     matrix(file, source.tensor(p + "ffn_down.weight"), ffn, hidden));
         }
-        rope = Rope.standard(headDim, config.ropeBase());
+        rope = rope(md, arch, headDim, config.ropeBase());
         weightBytes = source.tensors().values().stream().mapToLong(t -> t.data().byteSize()).sum();
+    }
+
+    private static Rope rope(Metadata md, String arch, int headDim, double base) {
+        String p = arch + ".rope.scaling.";
+        String type = md.getString(p + "type", "none");
+        return switch (type) {
+            case "none", "linear" -> {
+                double factor = md.getDouble(p + "factor", 1);
+                Rope plain = Rope.standard(headDim, base);
+                if (factor == 1 || "none".equals(type)) yield plain;
+                double[] f = plain.inverseFrequencies().clone();
+                for (int i = 0; i < f.length; i++) f[i] /= factor;
+                yield new Rope(f, 1f);
+            }
+            case "yarn" -> {
+                double factor = md.getDouble(p + "factor");
+                if (!(factor >= 1)) {
+                    throw new ModelFormatException(md.file(), p + "factor", "YaRN factor must be >= 1, got " + factor);
+                }
+                yield Rope.yarn(headDim, base, factor, md.getInt(p + "original_context_length", 1, 1 << 24),
+                        md.getDouble(p + "yarn_beta_fast", 32), md.getDouble(p + "yarn_beta_slow", 1),
+                        md.getDouble(p + "attn_factor", 1));
+            }
+            default -> throw new ModelFormatException(md.file(), p + "type", "RoPE scaling '" + type + "' is not supported");
+        };
     }
 
     private static void expectShape(Path file, Tensor t, long cols, long rows) {
@@ -191,9 +216,7 @@ public final class QwenTransformer implements LanguageModel {
         for (int l = 0; l < layers.length; l++) {
             LayerWeights w = layers[l];
             backend.rmsnorm(s.xb, s.x, w.attnNorm(), batch, hidden, eps);
-            backend.matmul(w.wq(), s.xb, s.q, batch);
-            backend.matmul(w.wk(), s.xb, s.k, batch);
-            backend.matmul(w.wv(), s.xb, s.v, batch);
+            backend.matmul(w.qkv(), s.xb, s.qkv, batch);
             if (w.bq() != null) {
                 backend.addBias(s.q, w.bq(), batch);
                 backend.addBias(s.k, w.bk(), batch);
@@ -210,8 +233,7 @@ public final class QwenTransformer implements LanguageModel {
             backend.add(s.x, s.xb, batch * hidden);
 
             backend.rmsnorm(s.xb, s.x, w.ffnNorm(), batch, hidden, eps);
-            backend.matmul(w.wGate(), s.xb, s.hb, batch);
-            backend.matmul(w.wUp(), s.xb, s.hb2, batch);
+            backend.matmul(w.gateUp(), s.xb, s.gateUp, batch);
             backend.swiglu(s.hb, s.hb2, batch * c.ffnSize());
             backend.matmul(w.wDown(), s.hb, s.xb, batch);
             backend.add(s.x, s.xb, batch * hidden);

@@ -21,6 +21,9 @@ final class TransformerState implements InferenceState {
     final float[] hb;
     final float[] hb2;
     final float[] lastRow;
+    /** Output buffers in the order of {@link LayerWeights#qkv()} and {@link LayerWeights#gateUp()}. */
+    final float[][] qkv;
+    final float[][] gateUp;
     private float[] batchLogits;
     private final int contextLength;
     private final int vocab;
@@ -44,6 +47,8 @@ final class TransformerState implements InferenceState {
         hb = new float[maxBatch * c.ffnSize()];
         hb2 = new float[maxBatch * c.ffnSize()];
         lastRow = new float[c.hiddenSize()];
+        qkv = new float[][] {q, k, v};
+        gateUp = new float[][] {hb, hb2};
     }
 
     static long bufferBytes(ModelConfig c, int maxBatch) {

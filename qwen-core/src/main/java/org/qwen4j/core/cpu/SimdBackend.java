@@ -19,11 +19,15 @@ public final class SimdBackend implements Backend {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     private final WorkerPool pool;
-    private final MatmulJob matmul = new MatmulJob();
+    private final RowDotJob rowDot = new RowDotJob();
+    private final GemmJob gemm;
+    private final Tensor[] single = new Tensor[1];
+    private final float[][] singleOut = new float[1][];
     private final AttentionJob attention = new AttentionJob();
 
     public SimdBackend(int threads) {
         this.pool = new WorkerPool(threads, "qwen4j-cpu");
+        this.gemm = new GemmJob(threads);
     }
 
     @Override
@@ -46,39 +50,25 @@ public final class SimdBackend implements Backend {
 
     @Override
     public synchronized void matmul(Tensor w, float[] x, float[] out, int batch) {
-        matmul.w = w;
-        matmul.x = x;
-        matmul.out = out;
-        matmul.batch = batch;
-        matmul.rows = w.rows();
-        matmul.cols = w.columns();
-        matmul.rowBytes = w.rowBytes();
-        pool.run(w.rows(), 4, matmul);
-        matmul.w = null;
-        matmul.x = null;
-        matmul.out = null;
+        single[0] = w;
+        singleOut[0] = out;
+        products(single, singleOut, 1, x, batch);
+        single[0] = null;
+        singleOut[0] = null;
     }
 
-    /** One matrix product; a field-holding object rather than a lambda so that no task is allocated per call. */
-    private static final class MatmulJob implements WorkerPool.RangeTask {
-        Tensor w;
-        float[] x;
-        float[] out;
-        int batch;
-        int rows;
-        int cols;
-        long rowBytes;
+    @Override
+    public synchronized void matmul(Tensor[] weights, float[] x, float[][] outs, int batch) {
+        products(weights, outs, weights.length, x, batch);
+    }
 
-        @Override
-        public void run(int from, int to, int worker) {
-            var format = w.format();
-            var data = w.data();
-            for (int r = from; r < to; r++) {
-                long off = r * rowBytes;
-                for (int b = 0; b < batch; b++) {
-                    out[b * rows + r] = format.dot(data, off, x, b * cols, cols);
-                }
-            }
+    private void products(Tensor[] weights, float[][] outs, int count, float[] x, int batch) {
+        ProductJob job = batch >= GemmJob.MIN_BATCH ? gemm : rowDot;
+        int units = job.prepare(weights, outs, count, x, batch);
+        try {
+            pool.run(units, 4, job);
+        } finally {
+            job.clear();
         }
     }
 

@@ -125,6 +125,15 @@ public final class BF16Format implements TensorFormat {
     }
 
     /** Loads {@code F.length()} bfloat16 values; each is the upper half of its float. */
+    @Override
+    public void dequantizeFast(MemorySegment src, long byteOffset, float[] dst, int dstOffset, int n) {
+        Objects.checkFromIndexSize(dstOffset, n, dst.length);
+        int lanes = F.length();
+        int i = 0;
+        for (; i <= n - lanes; i += lanes) load(src, byteOffset + (long) i * Short.BYTES).intoArray(dst, dstOffset + i);
+        if (i < n) dequantize(src, byteOffset + (long) i * Short.BYTES, dst, dstOffset + i, n - i);
+    }
+
     private static FloatVector load(MemorySegment w, long offset) {
         ShortVector halves = ShortVector.fromMemorySegment(S, w, offset, ByteOrder.LITTLE_ENDIAN);
         return ((IntVector) halves.convertShape(VectorOperators.S2I, I, 0))

@@ -122,6 +122,15 @@ public final class F16Format implements TensorFormat {
         return sum;
     }
 
+    @Override
+    public void dequantizeFast(MemorySegment src, long byteOffset, float[] dst, int dstOffset, int n) {
+        Objects.checkFromIndexSize(dstOffset, n, dst.length);
+        int lanes = F.length();
+        int i = 0;
+        for (; i <= n - lanes; i += lanes) load(src, byteOffset + (long) i * Short.BYTES).intoArray(dst, dstOffset + i);
+        for (; i < n; i++) dst[dstOffset + i] = Float.float16ToFloat(src.get(SHORT_LE, byteOffset + (long) i * Short.BYTES));
+    }
+
     /** Loads {@code F.length()} halves and widens them exactly to floats. */
     private static FloatVector load(MemorySegment w, long offset) {
         ShortVector halves = ShortVector.fromMemorySegment(S, w, offset, ByteOrder.LITTLE_ENDIAN);

@@ -96,6 +96,11 @@ public final class F32Format implements TensorFormat {
         return sum;
     }
 
+    @Override
+    public void dequantizeFast(MemorySegment src, long byteOffset, float[] dst, int dstOffset, int n) {
+        MemorySegment.copy(src, FLOAT_LE, byteOffset, dst, dstOffset, n);
+    }
+
     private static FloatVector load(MemorySegment w, long offset) {
         return FloatVector.fromMemorySegment(F, w, offset, ByteOrder.LITTLE_ENDIAN);
     }

@@ -59,7 +59,7 @@ class SimdBackendDifferentialTest {
     void matmulMatchesForEveryFormatAndBatch(String format) {
         for (int cols : new int[] {64, 100, 896}) {
             Tensor w = tensor(format, cols, 37);
-            for (int batch : new int[] {1, 5}) {
+            for (int batch : new int[] {1, 3, 4, 5, 7, 32}) {
                 float[] x = randoms(batch * cols);
                 float[] a = new float[batch * 37];
                 float[] b = new float[batch * 37];
@@ -67,6 +67,19 @@ class SimdBackendDifferentialTest {
                 SIMD.matmul(w, x, b, batch);
                 assertClose(a, b, Math.sqrt(cols));
             }
+        }
+    }
+
+    @Test
+    void groupedProductsMatchSeparateOnes() {
+        Tensor[] ws = {tensor("F16", 96, 40), tensor("F32", 96, 8), tensor("BF16", 96, 13)};
+        for (int batch : new int[] {1, 6}) {
+            float[] x = randoms(batch * 96);
+            float[][] a = {new float[batch * 40], new float[batch * 8], new float[batch * 13]};
+            float[][] b = {new float[batch * 40], new float[batch * 8], new float[batch * 13]};
+            for (int i = 0; i < ws.length; i++) REF.matmul(ws[i], x, a[i], batch);
+            SIMD.matmul(ws, x, b, batch);
+            for (int i = 0; i < ws.length; i++) assertClose(a[i], b[i], Math.sqrt(96));
         }
     }
 
