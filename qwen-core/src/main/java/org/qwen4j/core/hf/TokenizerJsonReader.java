@@ -121,7 +121,7 @@ final class TokenizerJsonReader {
 
         Path configFile = folder.resolve(CONFIG_FILE);
         JsonFields tc = Files.isRegularFile(configFile) ? JsonFields.read(configFile, MAX_CONFIG_BYTES) : null;
-        specialTokens(md, tc, added, config, generationEos, size);
+        specialTokens(md, tc, added, config, generationEos);
         if (tc != null) {
             if (tc.has("add_bos_token")) md.put(TokenizerMetadataKeys.ADD_BOS, tc.bool("add_bos_token", false));
             if (tc.has("add_eos_token")) md.put("tokenizer.ggml.add_eos_token", tc.bool("add_eos_token", false));
@@ -342,7 +342,7 @@ final class TokenizerJsonReader {
 
     /** Special-token ids in llama.cpp's converter's order: tokenizer_config.json, then config.json. */
     private static void specialTokens(Map<String, Object> md, JsonFields tc, List<AddedToken> added,
-                                      HfConfig config, long[] generationEos, int size) {
+                                      HfConfig config, long[] generationEos) {
         Map<String, SpecialTokenRole> roles = Map.of("bos", SpecialTokenRole.BOS, "eos", SpecialTokenRole.EOS,
                 "pad", SpecialTokenRole.PADDING);
         for (String role : List.of("bos", "eos", "pad")) {
@@ -364,13 +364,9 @@ final class TokenizerJsonReader {
             if (id == null && role.equals("eos") && generationEos != null && generationEos.length > 0) {
                 id = (int) generationEos[0];
             }
-            if (id != null) {
-                if (id >= size) {
-                    throw new ModelFormatException(config != null ? config.file() : null, role + "_token_id",
-                            "id " + id + " is outside the vocabulary of " + size + " tokens");
-                }
-                md.put(roles.get(role).metadataKey(), (long) id);
-            }
+            // Every candidate is already known to be inside the vocabulary: an added token's id, or
+            // an id that config.json or generation_config.json was checked to hold below vocab_size.
+            if (id != null) md.put(roles.get(role).metadataKey(), (long) id);
         }
     }
 

@@ -40,6 +40,8 @@ final class AddedTokenMatcher {
     private final boolean[] singleWord;
     /** Candidate indexes by the first char of their content, longest first. */
     private final Map<Character, int[]> byFirstChar = new HashMap<>();
+    /** A bit per char value: whether some token starts with it; rejects most chars without a map look-up. */
+    private final long[] isFirstChar = new long[(Character.MAX_VALUE + 1) / 64];
 
     /**
      * @param tokens the added tokens to look for, each with its options
@@ -61,7 +63,9 @@ final class AddedTokenMatcher {
             lstrip[i] = t.lstrip();
             rstrip[i] = t.rstrip();
             singleWord[i] = t.singleWord();
-            groups.computeIfAbsent(t.content().charAt(0), k -> new ArrayList<>()).add(i);
+            char first = t.content().charAt(0);
+            groups.computeIfAbsent(first, k -> new ArrayList<>()).add(i);
+            isFirstChar[first >>> 6] |= 1L << first;
         }
         groups.forEach((ch, list) -> {
             list.sort(Comparator.<Integer>comparingInt(i -> contents[i].length()).reversed().thenComparingInt(i -> ids[i]));
@@ -109,8 +113,9 @@ final class AddedTokenMatcher {
     }
 
     private int longestAt(String text, int at, boolean parseSpecial) {
-        int[] candidates = byFirstChar.get(text.charAt(at));
-        if (candidates == null) return -1;
+        char first = text.charAt(at);
+        if ((isFirstChar[first >>> 6] & 1L << first) == 0) return -1;
+        int[] candidates = byFirstChar.get(first);
         for (int c : candidates) {
             if ((parseSpecial || !special[c]) && text.startsWith(contents[c], at)) return c;
         }

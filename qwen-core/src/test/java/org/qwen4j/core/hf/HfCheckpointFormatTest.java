@@ -30,7 +30,7 @@ class HfCheckpointFormatTest {
     private final HfCheckpointFormat hf = new HfCheckpointFormat();
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"tiny-qwen2", "tiny-qwen2-untied", "tiny-qwen3"})
+    @ValueSource(strings = {"tiny-qwen2", "tiny-qwen2-untied", "tiny-qwen3", "tiny-qwen2-yarn"})
     void everyTensorEqualsItsGgufTwinByteForByte(String model) {
         try (ModelSource folder = hf.open(HfFixtures.folder(model));
              ModelSource gguf = new GgufModelFormat().open(HfFixtures.f32Gguf(model))) {
@@ -46,7 +46,7 @@ class HfCheckpointFormatTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"tiny-qwen2", "tiny-qwen2-untied", "tiny-qwen3"})
+    @ValueSource(strings = {"tiny-qwen2", "tiny-qwen2-untied", "tiny-qwen3", "tiny-qwen2-yarn"})
     void hyperParametersEqualTheGgufKeysTheArchitectureReads(String model) {
         try (ModelSource folder = hf.open(HfFixtures.folder(model));
              ModelSource gguf = new GgufModelFormat().open(HfFixtures.f32Gguf(model))) {
