@@ -71,8 +71,11 @@ public final class CoreEngine implements EngineProvider {
                     backend.threads());
             log.debug("loaded {}: {} {} on {} with {} threads", path, info.architecture(), info.weightType(),
                     info.backend(), info.threads());
-            return new QwenModel(source, backend, lm, tokenizer, ChatMlTemplate.fromMetadata(md), info,
-                    GenerationOptions.qwenDefaults());
+            ChatMlTemplate template = ChatMlTemplate.fromMetadata(md);
+            // Qwen3's model cards recommend other sampling for its thinking mode than Qwen2.5's.
+            GenerationOptions defaults = template.supportsThinking() ? GenerationOptions.qwen3Thinking()
+                    : GenerationOptions.qwenDefaults();
+            return new QwenModel(source, backend, lm, tokenizer, template, info, defaults);
         } catch (RuntimeException e) {
             if (backend != null) backend.close();
             source.close();
