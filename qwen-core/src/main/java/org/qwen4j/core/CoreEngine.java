@@ -76,8 +76,8 @@ public final class CoreEngine implements EngineProvider {
                     info.backend(), info.threads());
             ChatMlTemplate template = ChatMlTemplate.fromMetadata(md);
             // Qwen3's model cards recommend other sampling for its thinking mode than Qwen2.5's.
-            GenerationOptions defaults = template.supportsThinking() ? GenerationOptions.qwen3Thinking()
-                    : GenerationOptions.qwenDefaults();
+            GenerationOptions defaults = generationDefaults(md, template.supportsThinking()
+                    ? GenerationOptions.qwen3Thinking() : GenerationOptions.qwenDefaults());
             return new QwenModel(source, backend, lm, tokenizer, template, info, defaults);
         } catch (RuntimeException e) {
             if (backend != null) backend.close();
@@ -92,6 +92,18 @@ public final class CoreEngine implements EngineProvider {
         try (ModelSource source = pickFormat(new ModelOptions(path, null, null, 0, 0, KvCacheType.F16)).open(path)) {
             return pickTokenizer(source).create(source);
         }
+    }
+
+    /** The model's own generation_config.json (exposed as {@code hf.generation.*}) overrides the family defaults. */
+    private static GenerationOptions generationDefaults(org.qwen4j.spi.Metadata md, GenerationOptions o) {
+        String p = "hf.generation.";
+        if (md.has(p + "do_sample") && !md.getBoolean(p + "do_sample", true)) return o.temperature(0);
+        if (md.has(p + "temperature")) o = o.temperature(md.getDouble(p + "temperature"));
+        if (md.has(p + "top_k")) o = o.topK(md.getInt(p + "top_k", 0, Integer.MAX_VALUE));
+        if (md.has(p + "top_p")) o = o.topP(md.getDouble(p + "top_p"));
+        if (md.has(p + "min_p")) o = o.minP(md.getDouble(p + "min_p"));
+        if (md.has(p + "repetition_penalty")) o = o.repeatPenalty(md.getDouble(p + "repetition_penalty"));
+        return o;
     }
 
     /** Refuses a context whose KV cache cannot fit in the heap, before any session tries to allocate it. */

@@ -110,9 +110,13 @@ public final class QwenTransformer implements LanguageModel {
                 if (!(factor >= 1)) {
                     throw new ModelFormatException(md.file(), p + "factor", "YaRN factor must be >= 1, got " + factor);
                 }
-                yield Rope.yarn(headDim, base, factor, md.getInt(p + "original_context_length", 1, 1 << 24),
+                Rope yarn = Rope.yarn(headDim, base, factor, md.getInt(p + "original_context_length", 1, 1 << 24),
                         md.getDouble(p + "yarn_beta_fast", 32), md.getDouble(p + "yarn_beta_slow", 1),
                         md.getDouble(p + "attn_factor", 1));
+                // A checkpoint's own attention_factor replaces the 0.1·ln(factor)+1 magnitude (transformers' rule).
+                yield md.has(p + "yarn_attn_factor")
+                        ? new Rope(yarn.inverseFrequencies(), (float) md.getDouble(p + "yarn_attn_factor"))
+                        : yarn;
             }
             default -> throw new ModelFormatException(md.file(), p + "type", "RoPE scaling '" + type + "' is not supported");
         };
