@@ -8,6 +8,7 @@ module org.qwen4j.core {
     requires jdk.incubator.vector;
     requires org.slf4j;
     requires com.fasterxml.jackson.databind;
+    requires jdk.management;
 
     uses org.qwen4j.spi.ModelFormatProvider;
     uses org.qwen4j.spi.ArchitectureProvider;

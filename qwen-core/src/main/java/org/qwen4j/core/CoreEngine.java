@@ -106,14 +106,20 @@ public final class CoreEngine implements EngineProvider {
         return o;
     }
 
-    /** Refuses a context whose KV cache cannot fit in the heap, before any session tries to allocate it. */
+    /**
+     * Refuses a context whose session memory cannot fit, before any session tries to allocate it. KV
+     * caches live in native memory, which the JVM caps at the maximum heap size unless
+     * {@code -XX:MaxDirectMemorySize} says otherwise, and which the machine caps at its RAM.
+     */
     private static void checkMemory(long sessionBytes, int context, ModelOptions options) {
-        Runtime rt = Runtime.getRuntime();
-        long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        long physical = ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        long available = Math.min(physical, Runtime.getRuntime().maxMemory());
         if (sessionBytes > available) {
             throw new QwenException(String.format("a session with a context of %d tokens and a %s KV cache needs"
-                    + " %.1f MiB, but only %.1f MiB of Java heap are available; choose a smaller contextLength,"
-                    + " a smaller KV cache type, or raise -Xmx", context, options.kvCacheType(),
+                    + " %.1f MiB, but at most %.1f MiB are available (the smaller of RAM and the JVM's native"
+                    + " memory limit); choose a smaller contextLength or KV cache type, or raise"
+                    + " -XX:MaxDirectMemorySize", context, options.kvCacheType(),
                     sessionBytes / 1048576.0, available / 1048576.0));
         }
     }

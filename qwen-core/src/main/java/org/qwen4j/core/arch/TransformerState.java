@@ -99,6 +99,9 @@ final class TransformerState implements InferenceState {
 
     @Override
     public void close() {
-        closed = true;
+        if (!closed) {
+            closed = true;
+            cache.close();
+        }
     }
 }
