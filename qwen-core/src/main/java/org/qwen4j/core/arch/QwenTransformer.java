@@ -23,7 +23,7 @@ import org.qwen4j.spi.Tensor;
  */
 public final class QwenTransformer implements LanguageModel {
     /** Tokens evaluated together in one chunk of a prompt. */
-    static final int MAX_BATCH = 32;
+    static final int MAX_BATCH = 64;
 
     private final ModelConfig config;
     private final Backend backend;
