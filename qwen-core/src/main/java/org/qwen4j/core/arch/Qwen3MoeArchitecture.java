@@ -19,7 +19,7 @@ public final class Qwen3MoeArchitecture implements ArchitectureProvider {
 
     @Override
     public LanguageModel create(ModelSource source, Backend backend) {
-        ExpertConfig experts = ExpertConfig.read(source, false, false);
+        ExpertConfig experts = ExpertConfig.read(source, false, true);
         return new QwenTransformer(source, backend, true, false, MoeFeedForward.reader(experts));
     }
 }
