@@ -10,7 +10,7 @@ import org.qwen4j.spi.ModelSource;
  * @param used             {@code <arch>.expert_used_count}: experts each token is routed to (top-k)
  * @param width            {@code <arch>.expert_feed_forward_length}: each expert's inner width
  * @param sharedWidth      {@code <arch>.expert_shared_feed_forward_length}: the shared expert's inner
- *                         width, 0 when the architecture has no shared expert
+ *                         width, 0 when the architecture (or, saying 0, the model) has no shared expert
  * @param normalizeWeights {@code <arch>.expert_weights_norm}: whether the top-k routing weights are
  *                         rescaled to sum to 1 (Hugging Face's {@code norm_topk_prob})
  */
@@ -31,7 +31,7 @@ record ExpertConfig(int experts, int used, int width, int sharedWidth, boolean n
                 ? md.getInt(p + "expert_feed_forward_length", 1, 1 << 24)
                 : new ExpertTensors(source, 0, experts).matrix("gate", 0).rows();
         int sharedWidth = !sharedExpert ? 0 : md.has(p + "expert_shared_feed_forward_length")
-                ? md.getInt(p + "expert_shared_feed_forward_length", 1, 1 << 24)
+                ? md.getInt(p + "expert_shared_feed_forward_length", 0, 1 << 24)
                 : source.tensor("blk.0.ffn_gate_shexp.weight").rows();
         return new ExpertConfig(experts, used, width, sharedWidth, md.getBoolean(p + "expert_weights_norm", normalizeByDefault));
     }

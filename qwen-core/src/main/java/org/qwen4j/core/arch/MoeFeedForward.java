@@ -63,7 +63,7 @@ final class MoeFeedForward implements FeedForward {
         backend.matmul(gates, normed, r.gateOutputs, batch);
         r.route(batch, config.used(), config.normalizeWeights());
         for (int e = 0; e < experts.length; e++) {
-            if (r.tokens(e) == 0) continue;
+            if (r.tokens(e) == 0) continue; // no token chose it: its weights are not read
             experts[e].apply(backend, r.inputOf(e, normed, batch), r.expertOut, r.tokens(e), state);
             r.scatterAdd(e, r.expertOut, residual);
         }

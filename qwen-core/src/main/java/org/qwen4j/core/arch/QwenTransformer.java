@@ -37,8 +37,7 @@ public final class QwenTransformer implements LanguageModel {
     private final LayerWeights[] layers;
     private final Rope rope;
     private final long weightBytes;
-    /** The widest feed-forward network and the most experts of any block, which size the states' buffers. */
-    private final int ffnWidth;
+    /** The most experts of any block (0 for a dense model), which sizes the states' routing buffers. */
     private final int expertCount;
 
     /**
@@ -93,9 +92,8 @@ public final class QwenTransformer implements LanguageModel {
                     vector(file, source.tensor(p + "ffn_norm.weight"), hidden),
                     ffn);
         }
-        ffnWidth = widest;
         expertCount = experts;
-        // For a mixture of experts, ffnSize is the widest of its expert and shared-expert networks.
+        // ffnSize is the widest feed-forward network (for a mixture, of its experts and shared expert): it sizes the buffers.
         config = new ModelConfig(arch, blocks, hidden, heads, kvHeads, headDim, widest, vocab,
                 md.getInt(arch + ".context_length", 1, 1 << 24),
                 (float) md.getDouble(arch + ".attention.layer_norm_rms_epsilon", 1e-6),
@@ -151,13 +149,13 @@ public final class QwenTransformer implements LanguageModel {
         return (long) Math.ceil(2.0 * config.layers() * contextLength * config.kvHeads() * config.headDim()
                 * cacheType.bytesPerValue())
                 + (long) backend.threads() * (contextLength + config.headDim()) * Float.BYTES
-                + TransformerState.bufferBytes(config, MAX_BATCH, ffnWidth, expertCount);
+                + TransformerState.bufferBytes(config, MAX_BATCH, config.ffnSize(), expertCount);
     }
 
     @Override
     public InferenceState newState(int contextLength, KvCacheType cacheType) {
         var cache = backend.newKvCache(config.layers(), contextLength, config.kvHeads(), config.headDim(), cacheType);
-        return new TransformerState(config, cache, contextLength, MAX_BATCH, ffnWidth, expertCount);
+        return new TransformerState(config, cache, contextLength, MAX_BATCH, config.ffnSize(), expertCount);
     }
 
     @Override
