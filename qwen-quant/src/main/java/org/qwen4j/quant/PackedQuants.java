@@ -10,40 +10,46 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector shapes and lane operations shared by the block kernels. The kernels take eight packed
- * bytes per load and widen eight quants at a time to floats: a 256-bit float vector takes them in
- * one piece; wider machines gain nothing from 512 bits on kernels whose work is unpacking bits, and
- * narrower ones (128-bit) take each eight in two halves ({@link #PARTS}).
+ * Vector shapes and the loads that unpack quants, shared by the block kernels of this package
+ * (Q4_0 and Q8_0 keep their own). A kernel takes eight packed bytes per load, one per 32-bit lane,
+ * cuts nibbles and bit fields out with 32-bit shifts and masks (which x86 has, unlike byte shifts;
+ * the masks also drop whatever lies above each byte), and converts the small integers to floats
+ * exactly. A 256-bit vector takes eight lanes in one piece; wider
+ * machines gain nothing from 512 bits on kernels whose work is unpacking bits, and narrower ones
+ * (128-bit) take each eight in two halves ({@link #PARTS}).
  *
- * <p>Two ways to cut quants out of packed bytes: in byte lanes before widening (Q4_1, Q5_0, Q5_1,
- * like Q4_0: one load serves sixteen values), or in int lanes after one widening load (the
- * K-quants, whose scattered bit fields take several shifts: 32-bit lanes shift natively on x86,
- * and the loop stays small enough for C2 to inline every vector operation).
+ * <p>Why kernels are written as they are: C2 must inline every vector operation of a kernel into
+ * one compiled method, or the vectors become heap objects and the kernel allocates on every call.
+ * It stops inlining when a method's graph grows too large, so the kernels are short loops with few
+ * distinct vector operations, read block headers with one or two wide loads, and call only these
+ * one- or two-operation helpers.
  */
 final class PackedQuants {
 
-    /** Eight bytes: one load of packed quants. */
-    static final VectorSpecies<Byte> B = ByteVector.SPECIES_64;
     /** The float shape the quants are widened to. */
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256
             ? FloatVector.SPECIES_256
             : FloatVector.SPECIES_128;
-    /** Float vectors per eight quants: 1 on 256-bit machines, 2 on 128-bit ones. */
-    static final int PARTS = B.length() / F.length();
-    /** Int lanes matching {@link #F}: quants are unpacked in 32-bit lanes, which x86 can shift. */
+    /** Int lanes of the same shape. */
     static final VectorSpecies<Integer> I = F.vectorBitSize() == 256 ? IntVector.SPECIES_256 : IntVector.SPECIES_128;
+    /** Vectors per eight quants: 1 on 256-bit machines, 2 on 128-bit ones. */
+    static final int PARTS = 8 / I.length();
+    /** Whether eight int lanes take eight bytes in one widening load. */
+    private static final boolean WIDE = PARTS == 1;
+    /** Per-lane shifts that bring byte {@code i} of a broadcast int to the bottom of lane {@code i}. */
+    private static final IntVector BYTE_SHIFTS = WIDE ? null : IntVector.fromArray(I, new int[] {0, 8, 16, 24}, 0);
 
     /**
-     * For each byte {@code b}, eight bytes whose lane {@code i} is {@code 0x10} when bit {@code i} of
-     * {@code b} is set: the fifth bits of Q5_0/Q5_1, which come as a bit string, spread to lanes
-     * with one load instead of a compare and blend per bit.
+     * For each byte {@code b}, eight ints whose lane {@code i} is {@code 0x10} when bit {@code i} of
+     * {@code b} is set: the fifth bits of Q5_0 and Q5_1, which come as a bit string, spread to lanes
+     * with one load instead of a shift and mask per lane.
      */
-    private static final byte[] FIFTH_BITS = new byte[256 * 8];
+    private static final int[] FIFTH_BITS = new int[256 * 8];
 
     static {
         for (int bits = 0; bits < 256; bits++) {
             for (int lane = 0; lane < 8; lane++) {
-                FIFTH_BITS[bits * 8 + lane] = (byte) ((bits >>> lane & 1) << 4);
+                FIFTH_BITS[bits * 8 + lane] = (bits >>> lane & 1) << 4;
             }
         }
     }
@@ -51,32 +57,20 @@ final class PackedQuants {
     private PackedQuants() {
     }
 
-    /** Eight bytes at {@code offset}. */
-    static ByteVector load(MemorySegment segment, long offset) {
-        return ByteVector.fromMemorySegment(B, segment, offset, ByteOrder.LITTLE_ENDIAN);
-    }
-
     /**
-     * Each byte shifted right by {@code shift} (unsigned). x86 has no byte shift; shifting 16-bit
-     * lanes drags the neighbour's low bits into each byte's top bits, so callers mask what they keep
-     * to the bits that came from the byte itself.
-     */
-    static ByteVector shiftRight(ByteVector bytes, int shift) {
-        return bytes.reinterpretAsShorts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes();
-    }
-
-    /** Lane {@code i} is {@code 0x10} when bit {@code i} of {@code eightBits} (0 … 255) is set, else 0. */
-    static ByteVector fifthBits(int eightBits) {
-        return ByteVector.fromArray(B, FIFTH_BITS, eightBits * 8);
-    }
-
-    /**
-     * Part {@code part} (0 … {@link #PARTS} − 1) of the eight bytes at {@code offset}, sign-extended
-     * to int lanes: one widening load, after which nibbles and bit fields are cut out with 32-bit
-     * shifts and masks (sign-extension only fills bits above the byte, which the masks drop).
+     * Part {@code part} (0 … {@link #PARTS} − 1) of the eight bytes at {@code offset}, one byte per int
+     * lane. The bits above each byte are unspecified (sign or zero extension): callers mask.
      */
     static IntVector ints(MemorySegment segment, long offset, int part) {
-        return (IntVector) load(segment, offset).convertShape(VectorOperators.B2I, I, part);
+        if (WIDE) {
+            return (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, segment, offset,
+                    ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+        }
+        // Four lanes: widening the upper half of an eight-byte vector costs a rearrangement, and C2
+        // so many graph nodes that it stops inlining the kernels; four bytes read as an int and
+        // shifted into place per lane cost neither.
+        int four = segment.get(Blocks.INT_LE, offset + 4L * part);
+        return IntVector.broadcast(I, four).lanewise(VectorOperators.LSHR, BYTE_SHIFTS);
     }
 
     /** Int lanes (small quants, exact in float) as floats. */
@@ -84,20 +78,11 @@ final class PackedQuants {
         return (FloatVector) quants.convertShape(VectorOperators.I2F, F, 0);
     }
 
-    /** Part {@code part} (0 … {@link #PARTS} − 1) of eight signed quants, as floats. */
-    static FloatVector widen(ByteVector quants, int part) {
-        return (FloatVector) quants.convertShape(VectorOperators.B2F, F, part);
-    }
-
-    /** Lane-wise partial sums of {@code q[k] · x[xi + k]} over sixteen quants, given as two eights. */
-    static FloatVector sixteen(ByteVector first, ByteVector second, float[] x, int xi) {
-        FloatVector sum = widen(first, 0).mul(FloatVector.fromArray(F, x, xi));
-        for (int part = 1; part < PARTS; part++) {
-            sum = widen(first, part).fma(FloatVector.fromArray(F, x, xi + part * F.length()), sum);
-        }
-        for (int part = 0; part < PARTS; part++) {
-            sum = widen(second, part).fma(FloatVector.fromArray(F, x, xi + 8 + part * F.length()), sum);
-        }
-        return sum;
+    /**
+     * Part {@code part} of eight int lanes that are {@code 0x10} where the corresponding bit of
+     * {@code eightBits} (0 … 255) is set, else 0.
+     */
+    static IntVector fifthBits(int eightBits, int part) {
+        return IntVector.fromArray(I, FIFTH_BITS, eightBits * 8 + part * I.length());
     }
 }

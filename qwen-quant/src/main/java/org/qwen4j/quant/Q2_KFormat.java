@@ -196,8 +196,9 @@ public final class Q2_KFormat implements TensorFormat {
     public float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
         Blocks.checkLength(n, BLOCK_SIZE);
         // Weights formed exactly as dequantize forms them (q·scale is exact, so fma(q, scale, −min)
-        // rounds once, like the reference's subtraction), two accumulators, a compact loop so
-        // that C2 inlines every vector operation and allocates nothing.
+        // rounds once, like the reference's subtraction). Bit pairs s and s + 1 of the same bytes
+        // are two sub-blocks, so each iteration takes both from one load, into two accumulators;
+        // the loop stays compact so that C2 inlines every vector operation and allocates nothing.
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
@@ -209,16 +210,31 @@ public final class Q2_KFormat implements TensorFormat {
             int header = w.get(Blocks.INT_LE, block + D);
             float d = Float.float16ToFloat((short) header);
             float dmin = Float.float16ToFloat((short) (header >>> 16));
-            for (int sub = 0; sub < 16; sub++) {
-                int packedScale = (int) ((sub < 8 ? scales0 : scales1) >>> 8 * (sub % 8)) & 0xFF;
-                FloatVector scale = FloatVector.broadcast(F, d * (packedScale & 0x0F));
-                FloatVector min = FloatVector.broadcast(F, -(dmin * (packedScale >>> 4)));
-                for (int part = 0; part < PARTS; part++) {
-                    int xo = xi + 16 * sub + part * F.length();
-                    acc0 = PackedQuants.floats(quants(w, block, sub, 0, part)).fma(scale, min)
-                            .fma(FloatVector.fromArray(F, x, xo), acc0);
-                    acc1 = PackedQuants.floats(quants(w, block, sub, 8, part)).fma(scale, min)
-                            .fma(FloatVector.fromArray(F, x, xo + 8), acc1);
+            // Pairs p = 0 … 7: half h = p / 4, bytes 16t … with t = p % 2, bit pairs s = 2·(p / 2 % 2) and s + 1,
+            // which are sub-blocks 8h + 2s + t and that plus 2.
+            for (int p = 0; p < 8; p++) {
+                int half = p / 4;
+                int t = p % 2;
+                int s = 2 * (p / 2 % 2);
+                int sub = 8 * half + 2 * s + t;
+                long scales = half == 0 ? scales0 : scales1;
+                int packed0 = (int) (scales >>> 8 * (sub % 8)) & 0xFF;
+                int packed1 = (int) (scales >>> 8 * (sub % 8 + 2)) & 0xFF;
+                FloatVector scale0 = FloatVector.broadcast(F, d * (packed0 & 0x0F));
+                FloatVector min0 = FloatVector.broadcast(F, -(dmin * (packed0 >>> 4)));
+                FloatVector scale1 = FloatVector.broadcast(F, d * (packed1 & 0x0F));
+                FloatVector min1 = FloatVector.broadcast(F, -(dmin * (packed1 >>> 4)));
+                long quants = block + QS + 32 * half + 16 * t;
+                int xs = xi + 16 * sub;
+                for (int k = 0; k < 16; k += 8) {
+                    for (int part = 0; part < PARTS; part++) {
+                        IntVector bits = PackedQuants.ints(w, quants + k, part).lanewise(VectorOperators.LSHR, 2 * s);
+                        int xo = xs + k + part * F.length();
+                        acc0 = PackedQuants.floats(bits.and(3)).fma(scale0, min0)
+                                .fma(FloatVector.fromArray(F, x, xo), acc0);
+                        acc1 = PackedQuants.floats(bits.lanewise(VectorOperators.LSHR, 2).and(3)).fma(scale1, min1)
+                                .fma(FloatVector.fromArray(F, x, xo + 32), acc1);
+                    }
                 }
             }
         }

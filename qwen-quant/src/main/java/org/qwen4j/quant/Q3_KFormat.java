@@ -188,10 +188,12 @@ public final class Q3_KFormat implements TensorFormat {
     @Override
     public float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
         Blocks.checkLength(n, BLOCK_SIZE);
-        // Each sub-block of 16 is summed unscaled (q·x), then scaled into the accumulator: one
-        // multiply per 16 values, and a dependency chain short enough for one accumulator. The
-        // loop is kept compact so that C2 inlines every vector operation and allocates nothing.
-        FloatVector acc = FloatVector.zero(F);
+        // Bit pairs s and s + 1 of the same bytes (and high bits 4h + s and 4h + s + 1 of the same
+        // hmask bytes) are two sub-blocks, so each iteration takes both from one pair of loads. Each
+        // sub-block of 16 is summed unscaled (q·x), then scaled into its own accumulator: one
+        // multiply per 16 values. The loop stays compact so that C2 inlines every vector operation.
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
         long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
         int xi = xOffset;
         // A long induction variable over byte offsets lets C2 hoist the segment bounds checks.
@@ -199,19 +201,36 @@ public final class Q3_KFormat implements TensorFormat {
             float d = Blocks.fp16(w, block + D);
             long low = SixBitScales.low(w, block + SCALES);
             int high = SixBitScales.high(w, block + SCALES);
-            for (int sub = 0; sub < 16; sub++) {
-                FloatVector sum = FloatVector.zero(F);
+            // Pairs p = 0 … 7: half h = p / 4, bytes 16t … with t = p % 2, bit pairs s = 2·(p / 2 % 2) and s + 1,
+            // which are sub-blocks 8h + 2s + t and that plus 2.
+            for (int p = 0; p < 8; p++) {
+                int half = p / 4;
+                int t = p % 2;
+                int s = 2 * (p / 2 % 2);
+                int sub = 8 * half + 2 * s + t;
+                long quants = block + QS + 32 * half + 16 * t;
+                int xs = xi + 16 * sub;
+                FloatVector sum0 = FloatVector.zero(F);
+                FloatVector sum1 = FloatVector.zero(F);
                 for (int k = 0; k < 16; k += 8) {
                     for (int part = 0; part < PARTS; part++) {
-                        int xo = xi + 16 * sub + k + part * F.length();
-                        sum = PackedQuants.floats(quants(w, block, sub, k, part))
-                                .fma(FloatVector.fromArray(F, x, xo), sum);
+                        IntVector bits = PackedQuants.ints(w, quants + k, part).lanewise(VectorOperators.LSHR, 2 * s);
+                        // High bit 4h + s to bit 2: up by 2, down by 4h + s.
+                        IntVector highBits = PackedQuants.ints(w, block + 16 * t + k, part)
+                                .lanewise(VectorOperators.LSHL, 2).lanewise(VectorOperators.LSHR, 4 * half + s);
+                        IntVector q0 = bits.and(3).or(highBits.and(4)).sub(4);
+                        IntVector q1 = bits.lanewise(VectorOperators.LSHR, 2).and(3)
+                                .or(highBits.lanewise(VectorOperators.LSHR, 1).and(4)).sub(4);
+                        int xo = xs + k + part * F.length();
+                        sum0 = PackedQuants.floats(q0).fma(FloatVector.fromArray(F, x, xo), sum0);
+                        sum1 = PackedQuants.floats(q1).fma(FloatVector.fromArray(F, x, xo + 32), sum1);
                     }
                 }
-                acc = sum.fma(FloatVector.broadcast(F, d * (SixBitScales.q3Scale(low, high, sub) - 32)), acc);
+                acc0 = sum0.fma(FloatVector.broadcast(F, d * (SixBitScales.q3Scale(low, high, sub) - 32)), acc0);
+                acc1 = sum1.fma(FloatVector.broadcast(F, d * (SixBitScales.q3Scale(low, high, sub + 2) - 32)), acc1);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
     @Override

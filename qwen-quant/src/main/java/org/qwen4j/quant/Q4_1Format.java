@@ -6,8 +6,8 @@ import static org.qwen4j.quant.PackedQuants.PARTS;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import org.qwen4j.spi.TensorFormat;
@@ -87,14 +87,13 @@ public final class Q4_1Format implements TensorFormat {
             float m = Blocks.fp16(src, block + M);
             int out = dstOffset + b * BLOCK_SIZE;
             for (int k = 0; k < BLOCK_SIZE / 2; k += 8) {
-                ByteVector packed = PackedQuants.load(src, block + QS + k);
-                ByteVector low = packed.and((byte) 0x0F);
-                ByteVector high = PackedQuants.shiftRight(packed, 4).and((byte) 0x0F);
                 for (int part = 0; part < PARTS; part++) {
-                    int o = part * F.length();
+                    IntVector packed = PackedQuants.ints(src, block + QS + k, part);
+                    int o = out + k + part * F.length();
                     // Multiply, then add, as the scalar reference does (no fma), for identical bits.
-                    PackedQuants.widen(low, part).mul(d).add(m).intoArray(dst, out + k + o);
-                    PackedQuants.widen(high, part).mul(d).add(m).intoArray(dst, out + BLOCK_SIZE / 2 + k + o);
+                    PackedQuants.floats(packed.and(0x0F)).mul(d).add(m).intoArray(dst, o);
+                    PackedQuants.floats(packed.lanewise(VectorOperators.LSHR, 4).and(0x0F)).mul(d).add(m)
+                            .intoArray(dst, o + BLOCK_SIZE / 2);
                 }
             }
         }
@@ -142,33 +141,29 @@ public final class Q4_1Format implements TensorFormat {
     public float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
         Blocks.checkLength(n, BLOCK_SIZE);
         // Each weight is formed exactly as dequantize forms it (q·d is exact, so fma(q, d, m)
-        // rounds once, like the reference's addition), four independent accumulators. Splitting
-        // Σ(d·q + m)·x into d·Σq·x + m·Σx would lose accuracy when the two terms nearly cancel.
+        // rounds once, like the reference's addition), two accumulators, one per nibble. Splitting
+        // Σ(d·q + m)·x into d·Σq·x + m·Σx would lose accuracy when the two terms nearly cancel. The
+        // loop is kept compact so that C2 inlines every vector operation and allocates nothing.
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
-        FloatVector acc2 = FloatVector.zero(F);
-        FloatVector acc3 = FloatVector.zero(F);
         long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
         int xi = xOffset;
         // A long induction variable over byte offsets lets C2 hoist the segment bounds checks.
         for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
-            FloatVector d = FloatVector.broadcast(F, Blocks.fp16(w, block));
-            FloatVector m = FloatVector.broadcast(F, Blocks.fp16(w, block + M));
-            ByteVector first = PackedQuants.load(w, block + QS);
-            ByteVector second = PackedQuants.load(w, block + QS + 8);
-            ByteVector firstHigh = PackedQuants.shiftRight(first, 4).and((byte) 0x0F);
-            ByteVector secondHigh = PackedQuants.shiftRight(second, 4).and((byte) 0x0F);
-            first = first.and((byte) 0x0F);
-            second = second.and((byte) 0x0F);
-            for (int part = 0; part < PARTS; part++) {
-                int xo = xi + part * F.length();
-                acc0 = PackedQuants.widen(first, part).fma(d, m).fma(FloatVector.fromArray(F, x, xo), acc0);
-                acc1 = PackedQuants.widen(second, part).fma(d, m).fma(FloatVector.fromArray(F, x, xo + 8), acc1);
-                acc2 = PackedQuants.widen(firstHigh, part).fma(d, m).fma(FloatVector.fromArray(F, x, xo + 16), acc2);
-                acc3 = PackedQuants.widen(secondHigh, part).fma(d, m).fma(FloatVector.fromArray(F, x, xo + 24), acc3);
+            int header = w.get(Blocks.INT_LE, block);
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat((short) header));
+            FloatVector m = FloatVector.broadcast(F, Float.float16ToFloat((short) (header >>> 16)));
+            for (int k = 0; k < BLOCK_SIZE / 2; k += 8) {
+                for (int part = 0; part < PARTS; part++) {
+                    IntVector packed = PackedQuants.ints(w, block + QS + k, part);
+                    int xo = xi + k + part * F.length();
+                    acc0 = PackedQuants.floats(packed.and(0x0F)).fma(d, m).fma(FloatVector.fromArray(F, x, xo), acc0);
+                    acc1 = PackedQuants.floats(packed.lanewise(VectorOperators.LSHR, 4).and(0x0F)).fma(d, m)
+                            .fma(FloatVector.fromArray(F, x, xo + BLOCK_SIZE / 2), acc1);
+                }
             }
         }
-        return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
     @Override

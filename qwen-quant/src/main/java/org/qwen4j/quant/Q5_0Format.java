@@ -6,8 +6,8 @@ import static org.qwen4j.quant.PackedQuants.PARTS;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import org.qwen4j.spi.TensorFormat;
@@ -89,27 +89,25 @@ public final class Q5_0Format implements TensorFormat {
             int qh = src.get(Blocks.INT_LE, block + QH);
             int out = dstOffset + b * BLOCK_SIZE;
             for (int k = 0; k < BLOCK_SIZE / 2; k += 8) {
-                ByteVector packed = PackedQuants.load(src, block + QS + k);
-                ByteVector low = lowQuants(packed, qh, k);
-                ByteVector high = highQuants(packed, qh, k);
                 for (int part = 0; part < PARTS; part++) {
-                    int o = part * F.length();
-                    PackedQuants.widen(low, part).mul(d).intoArray(dst, out + k + o);
-                    PackedQuants.widen(high, part).mul(d).intoArray(dst, out + BLOCK_SIZE / 2 + k + o);
+                    IntVector packed = PackedQuants.ints(src, block + QS + k, part);
+                    int o = out + k + part * F.length();
+                    PackedQuants.floats(lowQuants(packed, qh, k, part)).mul(d).intoArray(dst, o);
+                    PackedQuants.floats(highQuants(packed, qh, k, part)).mul(d).intoArray(dst, o + BLOCK_SIZE / 2);
                 }
             }
         }
     }
 
-    /** Signed quants {@code q − 16} of values {@code k … k + 7}. */
-    private static ByteVector lowQuants(ByteVector packed, int qh, int k) {
-        return packed.and((byte) 0x0F).or(PackedQuants.fifthBits(qh >>> k & 0xFF)).sub((byte) 16);
+    /** Signed quants {@code q − 16} of values {@code k …}: low nibbles and bits {@code k …} of {@code qh}. */
+    private static IntVector lowQuants(IntVector packed, int qh, int k, int part) {
+        return packed.and(0x0F).or(PackedQuants.fifthBits(qh >>> k & 0xFF, part)).sub(16);
     }
 
-    /** Signed quants {@code q − 16} of values {@code k + 16 … k + 23}. */
-    private static ByteVector highQuants(ByteVector packed, int qh, int k) {
-        return PackedQuants.shiftRight(packed, 4).and((byte) 0x0F).or(PackedQuants.fifthBits(qh >>> (k + 16) & 0xFF))
-                .sub((byte) 16);
+    /** Signed quants {@code q − 16} of values {@code k + 16 …}: high nibbles, bits {@code k + 16 …} of {@code qh}. */
+    private static IntVector highQuants(IntVector packed, int qh, int k, int part) {
+        return packed.lanewise(VectorOperators.LSHR, 4).and(0x0F)
+                .or(PackedQuants.fifthBits(qh >>> (k + 16) & 0xFF, part)).sub(16);
     }
 
     @Override
@@ -155,20 +153,30 @@ public final class Q5_0Format implements TensorFormat {
     public float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
         Blocks.checkLength(n, BLOCK_SIZE);
         // Two independent chains, one per half block; each half is summed unscaled first, so the
-        // scale costs one fma per 16 values instead of a multiply per 8.
+        // scale costs one fma per 16 values instead of a multiply per 8. The loop is kept compact
+        // so that C2 inlines every vector operation and allocates nothing.
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
         int xi = xOffset;
         // A long induction variable over byte offsets lets C2 hoist the segment bounds checks.
         for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
-            FloatVector d = FloatVector.broadcast(F, Blocks.fp16(w, block));
             int qh = w.get(Blocks.INT_LE, block + QH);
-            ByteVector first = PackedQuants.load(w, block + QS);
-            ByteVector second = PackedQuants.load(w, block + QS + 8);
-            acc0 = PackedQuants.sixteen(lowQuants(first, qh, 0), lowQuants(second, qh, 8), x, xi).fma(d, acc0);
-            acc1 = PackedQuants.sixteen(highQuants(first, qh, 0), highQuants(second, qh, 8), x, xi + BLOCK_SIZE / 2)
-                    .fma(d, acc1);
+            FloatVector sum0 = FloatVector.zero(F);
+            FloatVector sum1 = FloatVector.zero(F);
+            for (int k = 0; k < BLOCK_SIZE / 2; k += 8) {
+                for (int part = 0; part < PARTS; part++) {
+                    IntVector packed = PackedQuants.ints(w, block + QS + k, part);
+                    int xo = xi + k + part * F.length();
+                    sum0 = PackedQuants.floats(lowQuants(packed, qh, k, part))
+                            .fma(FloatVector.fromArray(F, x, xo), sum0);
+                    sum1 = PackedQuants.floats(highQuants(packed, qh, k, part))
+                            .fma(FloatVector.fromArray(F, x, xo + BLOCK_SIZE / 2), sum1);
+                }
+            }
+            FloatVector d = FloatVector.broadcast(F, Blocks.fp16(w, block));
+            acc0 = sum0.fma(d, acc0);
+            acc1 = sum1.fma(d, acc1);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }

@@ -6,8 +6,8 @@ import static org.qwen4j.quant.PackedQuants.PARTS;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import org.qwen4j.spi.TensorFormat;
@@ -91,27 +91,27 @@ public final class Q5_1Format implements TensorFormat {
             int qh = src.get(Blocks.INT_LE, block + QH);
             int out = dstOffset + b * BLOCK_SIZE;
             for (int k = 0; k < BLOCK_SIZE / 2; k += 8) {
-                ByteVector packed = PackedQuants.load(src, block + QS + k);
-                ByteVector low = lowQuants(packed, qh, k);
-                ByteVector high = highQuants(packed, qh, k);
                 for (int part = 0; part < PARTS; part++) {
-                    int o = part * F.length();
+                    IntVector packed = PackedQuants.ints(src, block + QS + k, part);
+                    int o = out + k + part * F.length();
                     // Multiply, then add, as the scalar reference does (no fma), for identical bits.
-                    PackedQuants.widen(low, part).mul(d).add(m).intoArray(dst, out + k + o);
-                    PackedQuants.widen(high, part).mul(d).add(m).intoArray(dst, out + BLOCK_SIZE / 2 + k + o);
+                    PackedQuants.floats(lowQuants(packed, qh, k, part)).mul(d).add(m).intoArray(dst, o);
+                    PackedQuants.floats(highQuants(packed, qh, k, part)).mul(d).add(m)
+                            .intoArray(dst, o + BLOCK_SIZE / 2);
                 }
             }
         }
     }
 
-    /** Quants of values {@code k … k + 7}. */
-    private static ByteVector lowQuants(ByteVector packed, int qh, int k) {
-        return packed.and((byte) 0x0F).or(PackedQuants.fifthBits(qh >>> k & 0xFF));
+    /** Quants of values {@code k …}: low nibbles and bits {@code k …} of {@code qh}. */
+    private static IntVector lowQuants(IntVector packed, int qh, int k, int part) {
+        return packed.and(0x0F).or(PackedQuants.fifthBits(qh >>> k & 0xFF, part));
     }
 
-    /** Quants of values {@code k + 16 … k + 23}. */
-    private static ByteVector highQuants(ByteVector packed, int qh, int k) {
-        return PackedQuants.shiftRight(packed, 4).and((byte) 0x0F).or(PackedQuants.fifthBits(qh >>> (k + 16) & 0xFF));
+    /** Quants of values {@code k + 16 …}: high nibbles and bits {@code k + 16 …} of {@code qh}. */
+    private static IntVector highQuants(IntVector packed, int qh, int k, int part) {
+        return packed.lanewise(VectorOperators.LSHR, 4).and(0x0F)
+                .or(PackedQuants.fifthBits(qh >>> (k + 16) & 0xFF, part));
     }
 
     @Override
@@ -159,33 +159,30 @@ public final class Q5_1Format implements TensorFormat {
     @Override
     public float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
         Blocks.checkLength(n, BLOCK_SIZE);
-        // Weights formed exactly as dequantize forms them (see Q4_1Format.dot), four accumulators.
+        // Weights formed exactly as dequantize forms them (see Q4_1Format.dot), two accumulators,
+        // a compact loop so that C2 inlines every vector operation and allocates nothing.
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
-        FloatVector acc2 = FloatVector.zero(F);
-        FloatVector acc3 = FloatVector.zero(F);
         long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
         int xi = xOffset;
         // A long induction variable over byte offsets lets C2 hoist the segment bounds checks.
         for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
-            FloatVector d = FloatVector.broadcast(F, Blocks.fp16(w, block));
-            FloatVector m = FloatVector.broadcast(F, Blocks.fp16(w, block + M));
+            int header = w.get(Blocks.INT_LE, block);
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat((short) header));
+            FloatVector m = FloatVector.broadcast(F, Float.float16ToFloat((short) (header >>> 16)));
             int qh = w.get(Blocks.INT_LE, block + QH);
-            ByteVector first = PackedQuants.load(w, block + QS);
-            ByteVector second = PackedQuants.load(w, block + QS + 8);
-            ByteVector q0 = lowQuants(first, qh, 0);
-            ByteVector q1 = lowQuants(second, qh, 8);
-            ByteVector q2 = highQuants(first, qh, 0);
-            ByteVector q3 = highQuants(second, qh, 8);
-            for (int part = 0; part < PARTS; part++) {
-                int xo = xi + part * F.length();
-                acc0 = PackedQuants.widen(q0, part).fma(d, m).fma(FloatVector.fromArray(F, x, xo), acc0);
-                acc1 = PackedQuants.widen(q1, part).fma(d, m).fma(FloatVector.fromArray(F, x, xo + 8), acc1);
-                acc2 = PackedQuants.widen(q2, part).fma(d, m).fma(FloatVector.fromArray(F, x, xo + 16), acc2);
-                acc3 = PackedQuants.widen(q3, part).fma(d, m).fma(FloatVector.fromArray(F, x, xo + 24), acc3);
+            for (int k = 0; k < BLOCK_SIZE / 2; k += 8) {
+                for (int part = 0; part < PARTS; part++) {
+                    IntVector packed = PackedQuants.ints(w, block + QS + k, part);
+                    int xo = xi + k + part * F.length();
+                    acc0 = PackedQuants.floats(lowQuants(packed, qh, k, part)).fma(d, m)
+                            .fma(FloatVector.fromArray(F, x, xo), acc0);
+                    acc1 = PackedQuants.floats(highQuants(packed, qh, k, part)).fma(d, m)
+                            .fma(FloatVector.fromArray(F, x, xo + BLOCK_SIZE / 2), acc1);
+                }
             }
         }
-        return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
     @Override
