@@ -21,6 +21,15 @@ final class Samples {
         return values;
     }
 
+    /** {@code n} uniformly distributed floats in [{@code from}, {@code to}). */
+    static float[] uniform(Random random, int n, float from, float to) {
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = (float) random.nextDouble(from, to);
+        }
+        return values;
+    }
+
     /** A copy of {@code segment} that starts {@code shift} bytes later in a larger segment, after garbage bytes. */
     static MemorySegment shifted(MemorySegment segment, int shift) {
         MemorySegment copy = Arena.ofAuto().allocate(segment.byteSize() + shift);
@@ -36,16 +45,26 @@ final class Samples {
      * every quant pattern occurs, including ones a quantizer never writes (such as Q8_0's -128).
      */
     static MemorySegment randomBlocks(Random random, int blocks, int blockBytes) {
+        return randomBlocks(random, blocks, blockBytes, 0);
+    }
+
+    /**
+     * {@code blocks} blocks of random bytes whose fp16 fields at {@code fp16Offsets} (scales,
+     * minimums) are random finite values, so that every block decodes to finite numbers.
+     */
+    static MemorySegment randomBlocks(Random random, int blocks, int blockBytes, int... fp16Offsets) {
         byte[] bytes = new byte[blocks * blockBytes];
         random.nextBytes(bytes);
         MemorySegment segment = Arena.ofAuto().allocate(bytes.length);
         MemorySegment.copy(MemorySegment.ofArray(bytes), 0, segment, 0, bytes.length);
         ValueLayout.OfShort scaleLayout = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         for (int b = 0; b < blocks; b++) {
-            // Scales from fp16 subnormals (2^-20) up to 2^4, with either sign.
-            float scale = (float) Math.scalb(random.nextDouble(1, 2), random.nextInt(-20, 4))
-                    * (random.nextBoolean() ? 1 : -1);
-            segment.set(scaleLayout, (long) b * blockBytes, Float.floatToFloat16(scale));
+            for (int offset : fp16Offsets) {
+                // Scales from fp16 subnormals (2^-20) up to 2^4, with either sign.
+                float scale = (float) Math.scalb(random.nextDouble(1, 2), random.nextInt(-20, 4))
+                        * (random.nextBoolean() ? 1 : -1);
+                segment.set(scaleLayout, (long) b * blockBytes + offset, Float.floatToFloat16(scale));
+            }
         }
         return segment;
     }

@@ -1,0 +1,254 @@
+package org.qwen4j.quant;
+
+import static org.qwen4j.quant.PackedQuants.F;
+import static org.qwen4j.quant.PackedQuants.PARTS;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Objects;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+import org.qwen4j.spi.TensorFormat;
+
+/**
+ * llama.cpp's {@code Q6_K} ({@code GGML_TYPE_Q6_K}, type 14): super-blocks of 256 values in sixteen
+ * sub-blocks of 16. A super-block is 128 bytes {@code ql} of low nibbles, 64 bytes {@code qh} of
+ * 2-bit high parts, sixteen signed 8-bit sub-block scales {@code sc} and a little-endian fp16
+ * scale {@code d}, in that order. Each half of 128 values has 64 {@code ql} bytes and 32
+ * {@code qh} bytes: for {@code l < 32}, values {@code l}, {@code l + 32}, {@code l + 64} and
+ * {@code l + 96} take the low nibble of {@code ql[l]}, the low nibble of {@code ql[l + 32]}, the
+ * high nibble of {@code ql[l]} and the high nibble of {@code ql[l + 32]}, and bits 0–1, 2–3, 4–5
+ * and 6–7 of {@code qh[l]} as their top two bits. A 6-bit quant {@code q} of sub-block {@code j}
+ * stands for {@code (d·sc[j])·(q − 32)}. 210 bytes per 256 values, 6.5625 bits per weight; the
+ * {@code Q4_K_M} and {@code Q5_K_M} mixtures use it for the embeddings and some FFN down and
+ * attention V matrices.
+ *
+ * <p>The quantizer is {@code quantize_row_q6_K_ref}, bit for bit: each sub-block's scale comes
+ * from {@code make_qx_quants} (levels −32 … 31, 19 candidate scales, weights {@code x²}), the
+ * scales are quantized to 8 bits against the one of largest magnitude (which maps to −128), and the
+ * values are re-quantized against the rounded scales.
+ */
+public final class Q6_KFormat implements TensorFormat {
+
+    /** The {@code ggml_type} number of Q6_K. */
+    public static final int GGML_TYPE = 14;
+    /** Values per super-block. */
+    public static final int BLOCK_SIZE = 256;
+    /** Bytes per super-block: 128 of low nibbles, 64 of high bits, 16 scales and the fp16 scale. */
+    public static final int BLOCK_BYTES = BLOCK_SIZE / 2 + BLOCK_SIZE / 4 + BLOCK_SIZE / 16 + Short.BYTES;
+
+    private static final int QH = BLOCK_SIZE / 2;
+    private static final int SCALES = QH + BLOCK_SIZE / 4;
+    private static final int D = SCALES + BLOCK_SIZE / 16;
+
+    /** Public so that {@link java.util.ServiceLoader} can instantiate it. */
+    public Q6_KFormat() {
+    }
+
+    @Override
+    public String name() {
+        return "Q6_K";
+    }
+
+    @Override
+    public int ggmlType() {
+        return GGML_TYPE;
+    }
+
+    @Override
+    public int blockSize() {
+        return BLOCK_SIZE;
+    }
+
+    @Override
+    public int blockBytes() {
+        return BLOCK_BYTES;
+    }
+
+    @Override
+    public void dequantize(MemorySegment src, long byteOffset, float[] dst, int dstOffset, int n) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        Objects.checkFromIndexSize(dstOffset, n, dst.length);
+        for (int b = 0; b < n / BLOCK_SIZE; b++) {
+            long block = byteOffset + (long) b * BLOCK_BYTES;
+            float d = Blocks.fp16(src, block + D);
+            for (int sub = 0; sub < 16; sub++) {
+                // (d·sc)·q, as ggml groups it; both products happen to be exact.
+                float scale = d * src.get(ValueLayout.JAVA_BYTE, block + SCALES + sub);
+                long low = block + lowOffset(sub);
+                long high = block + highOffset(sub);
+                int lowShift = lowShift(sub);
+                int highShift = highShift(sub);
+                int out = dstOffset + b * BLOCK_SIZE + 16 * sub;
+                for (int l = 0; l < 16; l++) {
+                    int q = (Blocks.u8(src, low + l) >>> lowShift & 0x0F)
+                            | (Blocks.u8(src, high + l) >>> highShift & 3) << 4;
+                    dst[out + l] = scale * (q - 32);
+                }
+            }
+        }
+    }
+
+    // Sub-block s (16 values) lies in half h = s / 8, quarter t = s % 8 / 2, lanes 16·(s % 2) …:
+    // its low nibbles are in ql[64h + 32·(t % 2) + …], low or high by t / 2, and its top two bits
+    // are bits 2t, 2t + 1 of qh[32h + …].
+
+    private static int lowOffset(int sub) {
+        return 64 * (sub / 8) + 32 * (sub % 8 / 2 % 2) + 16 * (sub % 2);
+    }
+
+    private static int lowShift(int sub) {
+        return 4 * (sub % 8 / 4);
+    }
+
+    private static int highOffset(int sub) {
+        return QH + 32 * (sub / 8) + 16 * (sub % 2);
+    }
+
+    private static int highShift(int sub) {
+        return 2 * (sub % 8 / 2);
+    }
+
+    /** The signed quants {@code q − 32} of values {@code k …} of sub-block {@code sub}, eight lanes at a time. */
+    private static IntVector quants(MemorySegment w, long block, int sub, int k, int part) {
+        IntVector low = PackedQuants.ints(w, block + lowOffset(sub) + k, part)
+                .lanewise(VectorOperators.LSHR, lowShift(sub)).and(0x0F);
+        // Bits 2t, 2t + 1 to bits 4, 5: up by 4, down by 2t (in 32-bit lanes nothing is lost).
+        IntVector high = PackedQuants.ints(w, block + highOffset(sub) + k, part).lanewise(VectorOperators.LSHL, 4)
+                .lanewise(VectorOperators.LSHR, highShift(sub)).and(0x30);
+        return low.or(high).sub(32);
+    }
+
+    @Override
+    public void dequantizeFast(MemorySegment src, long byteOffset, float[] dst, int dstOffset, int n) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        Objects.checkFromIndexSize(dstOffset, n, dst.length);
+        for (int b = 0; b < n / BLOCK_SIZE; b++) {
+            long block = byteOffset + (long) b * BLOCK_BYTES;
+            float d = Blocks.fp16(src, block + D);
+            for (int sub = 0; sub < 16; sub++) {
+                float scale = d * src.get(ValueLayout.JAVA_BYTE, block + SCALES + sub);
+                int out = dstOffset + b * BLOCK_SIZE + 16 * sub;
+                for (int k = 0; k < 16; k += 8) {
+                    for (int part = 0; part < PARTS; part++) {
+                        PackedQuants.floats(quants(src, block, sub, k, part)).mul(scale)
+                                .intoArray(dst, out + k + part * F.length());
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void quantize(float[] src, int srcOffset, MemorySegment dst, long byteOffset, int n) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        Objects.checkFromIndexSize(srcOffset, n, src.length);
+        int[] levels = new int[BLOCK_SIZE];
+        float[] scales = new float[16];
+        for (int b = 0; b < n / BLOCK_SIZE; b++) {
+            int from = srcOffset + b * BLOCK_SIZE;
+            long block = byteOffset + (long) b * BLOCK_BYTES;
+            float maxScale = 0;
+            float maxAbsScale = 0;
+            for (int j = 0; j < 16; j++) {
+                scales[j] = ScaleSearch.symmetric(src, from + 16 * j, 16, 32, levels, 16 * j);
+                if (Math.abs(scales[j]) > maxAbsScale) {
+                    maxAbsScale = Math.abs(scales[j]);
+                    maxScale = scales[j];
+                }
+            }
+            if (maxAbsScale < ScaleSearch.GROUP_MAX_EPS) {
+                dst.asSlice(block, BLOCK_BYTES).fill((byte) 0);
+                continue;
+            }
+            float iscale = -128f / maxScale;
+            Blocks.putFp16(dst, block + D, 1 / iscale);
+            for (int j = 0; j < 16; j++) {
+                // MIN(127, ·) only: the largest scale maps to −128, every other one above it.
+                dst.set(ValueLayout.JAVA_BYTE, block + SCALES + j,
+                        (byte) Math.min(127, ScaleSearch.nearestInt(iscale * scales[j])));
+            }
+            // Re-quantize against the scales as stored, so that rounding them costs nothing extra.
+            float d = Blocks.fp16(dst, block + D);
+            for (int j = 0; j < 16; j++) {
+                float scale = d * dst.get(ValueLayout.JAVA_BYTE, block + SCALES + j);
+                if (scale == 0f) {
+                    continue;
+                }
+                for (int l = 0; l < 16; l++) {
+                    int q = ScaleSearch.nearestInt(src[from + 16 * j + l] / scale);
+                    levels[16 * j + l] = Math.max(-32, Math.min(31, q)) + 32;
+                }
+            }
+            for (int half = 0; half < 2; half++) {
+                for (int l = 0; l < 32; l++) {
+                    int q1 = levels[128 * half + l];
+                    int q2 = levels[128 * half + 32 + l];
+                    int q3 = levels[128 * half + 64 + l];
+                    int q4 = levels[128 * half + 96 + l];
+                    Blocks.putU8(dst, block + 64 * half + l, (q1 & 0x0F) | (q3 & 0x0F) << 4);
+                    Blocks.putU8(dst, block + 64 * half + 32 + l, (q2 & 0x0F) | (q4 & 0x0F) << 4);
+                    Blocks.putU8(dst, block + QH + 32 * half + l,
+                            q1 >>> 4 | (q2 >>> 4) << 2 | (q3 >>> 4) << 4 | (q4 >>> 4) << 6);
+                }
+            }
+        }
+    }
+
+    @Override
+    public float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        // Quarters t and t + 2 of a half share their ql bytes (low and high nibbles), so each
+        // iteration takes the same 16 lanes of both: two sub-blocks of 16, each summed unscaled
+        // (q·x) and then scaled into its own accumulator, a multiply per 16 values. Sharing more
+        // (all four quarters per iteration) makes the loop too large for C2 to inline every vector
+        // operation, and boxed vectors cost far more than the loads saved.
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
+        int xi = xOffset;
+        // A long induction variable over byte offsets lets C2 hoist the segment bounds checks.
+        for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
+            float d = Blocks.fp16(w, block + D);
+            long scales0 = w.get(Blocks.LONG_LE, block + SCALES);
+            long scales1 = w.get(Blocks.LONG_LE, block + SCALES + 8);
+            // Pairs p = 0 … 7: half h = p / 4, quarters t = p % 2 and t + 2, lanes 16·(p / 2 % 2) ….
+            for (int p = 0; p < 8; p++) {
+                int half = p / 4;
+                int t = p % 2;
+                int i = p / 2 % 2;
+                long ql = block + 64 * half + 32 * t + 16 * i;
+                long qh = block + QH + 32 * half + 16 * i;
+                int xq = xi + 128 * half + 32 * t + 16 * i;
+                FloatVector sumLow = FloatVector.zero(F);
+                FloatVector sumHigh = FloatVector.zero(F);
+                for (int k = 0; k < 16; k += 8) {
+                    for (int part = 0; part < PARTS; part++) {
+                        IntVector nibbles = PackedQuants.ints(w, ql + k, part);
+                        // Bits 2t, 2t + 1 (quarter t) and 2t + 4, 2t + 5 (quarter t + 2) up to bits 4, 5.
+                        IntVector high = PackedQuants.ints(w, qh + k, part).lanewise(VectorOperators.LSHL, 4)
+                                .lanewise(VectorOperators.LSHR, 2 * t);
+                        IntVector low = nibbles.and(0x0F).or(high.and(0x30)).sub(32);
+                        IntVector upper = nibbles.lanewise(VectorOperators.LSHR, 4).and(0x0F)
+                                .or(high.lanewise(VectorOperators.LSHR, 4).and(0x30)).sub(32);
+                        int xo = xq + k + part * F.length();
+                        sumLow = PackedQuants.floats(low).fma(FloatVector.fromArray(F, x, xo), sumLow);
+                        sumHigh = PackedQuants.floats(upper).fma(FloatVector.fromArray(F, x, xo + 64), sumHigh);
+                    }
+                }
+                long scales = half == 0 ? scales0 : scales1;
+                acc0 = sumLow.fma(FloatVector.broadcast(F, d * (byte) (scales >>> 8 * (2 * t + i))), acc0);
+                acc1 = sumHigh.fma(FloatVector.broadcast(F, d * (byte) (scales >>> 8 * (2 * t + 4 + i))), acc1);
+            }
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}
