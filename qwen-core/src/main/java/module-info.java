@@ -1,6 +1,7 @@
 /**
- * The qwen4j engine: GGUF reader, F32/F16/BF16 formats, the GGUF byte-level BPE tokenizer, the
- * qwen2 architecture, samplers and the two CPU backends.
+ * The qwen4j engine: GGUF reader, Hugging Face checkpoint folders (safetensors, config.json,
+ * tokenizer.json), F32/F16/BF16 formats, the byte-level BPE tokenizers of GGUF metadata and of
+ * tokenizer.json, the qwen2 and qwen3 architectures, samplers and the two CPU backends.
  */
 module org.qwen4j.core {
     requires transitive org.qwen4j.api;
@@ -15,7 +16,10 @@ module org.qwen4j.core {
     uses org.qwen4j.spi.TokenizerProvider;
 
     exports org.qwen4j.core.gguf;
-    provides org.qwen4j.spi.ModelFormatProvider with org.qwen4j.core.gguf.GgufModelFormat;
+    exports org.qwen4j.core.hf;
+    provides org.qwen4j.spi.ModelFormatProvider with
+            org.qwen4j.core.gguf.GgufModelFormat,
+            org.qwen4j.core.hf.HfCheckpointFormat;
 
     exports org.qwen4j.core.format;
     provides org.qwen4j.spi.TensorFormat with
@@ -40,5 +44,7 @@ module org.qwen4j.core {
             org.qwen4j.core.cpu.ReferenceBackendProvider;
 
     exports org.qwen4j.core.tokenizer;
-    provides org.qwen4j.spi.TokenizerProvider with org.qwen4j.core.tokenizer.GgufTokenizerProvider;
+    provides org.qwen4j.spi.TokenizerProvider with
+            org.qwen4j.core.tokenizer.GgufTokenizerProvider,
+            org.qwen4j.core.tokenizer.TokenizerJsonProvider;
 }

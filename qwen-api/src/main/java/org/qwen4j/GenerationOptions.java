@@ -24,11 +24,13 @@ import java.util.OptionalLong;
  * @param seed              random seed; empty picks a fresh one per generation
  * @param stopStrings       stop when the text contains one of these (not included in the result)
  * @param ignoreEos         keep generating past end-of-generation tokens
+ * @param enableThinking    let a reasoning model (Qwen3) think before answering; false renders the
+ *                          chat template's non-thinking prompt
  */
 public record GenerationOptions(int maxTokens, double temperature, int topK, double topP, double minP,
                                 double repeatPenalty, double presencePenalty, double frequencyPenalty,
                                 int penaltyWindow, OptionalLong seed, List<String> stopStrings,
-                                boolean ignoreEos) {
+                                boolean ignoreEos, boolean enableThinking) {
 
     public GenerationOptions {
         if (maxTokens < 0) throw new IllegalArgumentException("maxTokens must be >= 0, got " + maxTokens);
@@ -47,7 +49,7 @@ public record GenerationOptions(int maxTokens, double temperature, int topK, dou
 
     /** Always the most likely token: reproducible and best for tests. */
     public static GenerationOptions greedy() {
-        return new GenerationOptions(256, 0, 0, 1, 0, 1, 0, 0, 64, OptionalLong.empty(), List.of(), false);
+        return new GenerationOptions(256, 0, 0, 1, 0, 1, 0, 0, 64, OptionalLong.empty(), List.of(), false, true);
     }
 
     /** Random sampling at the given temperature, no other filters. */
@@ -62,62 +64,77 @@ public record GenerationOptions(int maxTokens, double temperature, int topK, dou
 
     public GenerationOptions maxTokens(int v) {
         return new GenerationOptions(v, temperature, topK, topP, minP, repeatPenalty, presencePenalty,
-                frequencyPenalty, penaltyWindow, seed, stopStrings, ignoreEos);
+                frequencyPenalty, penaltyWindow, seed, stopStrings, ignoreEos, enableThinking);
     }
 
     public GenerationOptions temperature(double v) {
         return new GenerationOptions(maxTokens, v, topK, topP, minP, repeatPenalty, presencePenalty,
-                frequencyPenalty, penaltyWindow, seed, stopStrings, ignoreEos);
+                frequencyPenalty, penaltyWindow, seed, stopStrings, ignoreEos, enableThinking);
     }
 
     public GenerationOptions topK(int v) {
         return new GenerationOptions(maxTokens, temperature, v, topP, minP, repeatPenalty, presencePenalty,
-                frequencyPenalty, penaltyWindow, seed, stopStrings, ignoreEos);
+                frequencyPenalty, penaltyWindow, seed, stopStrings, ignoreEos, enableThinking);
     }
 
     public GenerationOptions topP(double v) {
         return new GenerationOptions(maxTokens, temperature, topK, v, minP, repeatPenalty, presencePenalty,
-                frequencyPenalty, penaltyWindow, seed, stopStrings, ignoreEos);
+                frequencyPenalty, penaltyWindow, seed, stopStrings, ignoreEos, enableThinking);
     }
 
     public GenerationOptions minP(double v) {
         return new GenerationOptions(maxTokens, temperature, topK, topP, v, repeatPenalty, presencePenalty,
-                frequencyPenalty, penaltyWindow, seed, stopStrings, ignoreEos);
+                frequencyPenalty, penaltyWindow, seed, stopStrings, ignoreEos, enableThinking);
     }
 
     public GenerationOptions repeatPenalty(double v) {
         return new GenerationOptions(maxTokens, temperature, topK, topP, minP, v, presencePenalty,
-                frequencyPenalty, penaltyWindow, seed, stopStrings, ignoreEos);
+                frequencyPenalty, penaltyWindow, seed, stopStrings, ignoreEos, enableThinking);
     }
 
     public GenerationOptions presencePenalty(double v) {
         return new GenerationOptions(maxTokens, temperature, topK, topP, minP, repeatPenalty, v,
-                frequencyPenalty, penaltyWindow, seed, stopStrings, ignoreEos);
+                frequencyPenalty, penaltyWindow, seed, stopStrings, ignoreEos, enableThinking);
     }
 
     public GenerationOptions frequencyPenalty(double v) {
         return new GenerationOptions(maxTokens, temperature, topK, topP, minP, repeatPenalty, presencePenalty,
-                v, penaltyWindow, seed, stopStrings, ignoreEos);
+                v, penaltyWindow, seed, stopStrings, ignoreEos, enableThinking);
     }
 
     public GenerationOptions penaltyWindow(int v) {
         return new GenerationOptions(maxTokens, temperature, topK, topP, minP, repeatPenalty, presencePenalty,
-                frequencyPenalty, v, seed, stopStrings, ignoreEos);
+                frequencyPenalty, v, seed, stopStrings, ignoreEos, enableThinking);
     }
 
     public GenerationOptions seed(long v) {
         return new GenerationOptions(maxTokens, temperature, topK, topP, minP, repeatPenalty, presencePenalty,
-                frequencyPenalty, penaltyWindow, OptionalLong.of(v), stopStrings, ignoreEos);
+                frequencyPenalty, penaltyWindow, OptionalLong.of(v), stopStrings, ignoreEos, enableThinking);
     }
 
     public GenerationOptions stopStrings(List<String> v) {
         return new GenerationOptions(maxTokens, temperature, topK, topP, minP, repeatPenalty, presencePenalty,
-                frequencyPenalty, penaltyWindow, seed, v, ignoreEos);
+                frequencyPenalty, penaltyWindow, seed, v, ignoreEos, enableThinking);
     }
 
     public GenerationOptions ignoreEos(boolean v) {
         return new GenerationOptions(maxTokens, temperature, topK, topP, minP, repeatPenalty, presencePenalty,
-                frequencyPenalty, penaltyWindow, seed, stopStrings, v);
+                frequencyPenalty, penaltyWindow, seed, stopStrings, v, enableThinking);
+    }
+
+    public GenerationOptions enableThinking(boolean v) {
+        return new GenerationOptions(maxTokens, temperature, topK, topP, minP, repeatPenalty, presencePenalty,
+                frequencyPenalty, penaltyWindow, seed, stopStrings, ignoreEos, v);
+    }
+
+    /** Qwen3's recommendation for thinking mode: temperature 0.6, top-p 0.95, top-k 20. */
+    public static GenerationOptions qwen3Thinking() {
+        return sampling(0.6).topP(0.95).topK(20);
+    }
+
+    /** Qwen3's recommendation without thinking: temperature 0.7, top-p 0.8, top-k 20, thinking off. */
+    public static GenerationOptions qwen3NonThinking() {
+        return sampling(0.7).topP(0.8).topK(20).enableThinking(false);
     }
 
     /** True when every step takes the most likely token. */

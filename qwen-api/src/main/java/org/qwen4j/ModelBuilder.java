@@ -23,6 +23,7 @@ public final class ModelBuilder {
     private String format;
     private int threads;
     private int contextLength;
+    private KvCacheType kvCacheType = KvCacheType.F16;
 
     ModelBuilder(Path path) {
         this.path = Objects.requireNonNull(path, "path");
@@ -47,16 +48,26 @@ public final class ModelBuilder {
         return this;
     }
 
-    /** Context window in tokens for the sessions; 0 (the default) means the model's trained maximum. */
+    /**
+     * Context window in tokens for each session, up to the model's trained maximum; 0 (the default)
+     * means that maximum or 4096, whichever is smaller. The KV cache for it is allocated per session:
+     * {@link ModelInfo#sessionBytes()} says how much.
+     */
     public ModelBuilder contextLength(int tokens) {
         if (tokens < 0) throw new IllegalArgumentException("contextLength must be >= 0, got " + tokens);
         this.contextLength = tokens;
         return this;
     }
 
+    /** Precision of the sessions' KV caches; default {@link KvCacheType#F16}. */
+    public ModelBuilder kvCacheType(KvCacheType type) {
+        this.kvCacheType = java.util.Objects.requireNonNull(type, "type");
+        return this;
+    }
+
     /** The options collected so far. */
     public ModelOptions options() {
-        return new ModelOptions(path, backend, format, threads, contextLength);
+        return new ModelOptions(path, backend, format, threads, contextLength, kvCacheType);
     }
 
     /** Loads the model with the highest-priority {@link EngineProvider} on the module or class path. */

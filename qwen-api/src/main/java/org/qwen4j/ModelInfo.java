@@ -19,8 +19,11 @@ import java.nio.file.Path;
  * @param contextLength the context window of sessions
  * @param backend       the backend that computes
  * @param threads       its worker threads
+ * @param kvCacheType   precision of the sessions' KV caches
+ * @param sessionBytes  memory one session takes (KV cache and buffers for the whole context)
  */
 public record ModelInfo(Path path, String name, String architecture, String weightType, long parameters,
                         int layers, int hiddenSize, int heads, int kvHeads, int vocabularySize,
-                        int trainedContextLength, int contextLength, String backend, int threads) {
+                        int trainedContextLength, int contextLength, String backend, int threads,
+                        KvCacheType kvCacheType, long sessionBytes) {
 }

@@ -9,7 +9,9 @@ import java.nio.file.Path;
  * @param backend       backend name, or null
  * @param format        model-format provider name, or null
  * @param threads       worker threads, 0 for all cores
- * @param contextLength context window in tokens, 0 for the model's maximum
+ * @param contextLength context window in tokens, 0 for the default
+ * @param kvCacheType   precision of the sessions' KV caches
  */
-public record ModelOptions(Path path, String backend, String format, int threads, int contextLength) {
+public record ModelOptions(Path path, String backend, String format, int threads, int contextLength,
+                           KvCacheType kvCacheType) {
 }

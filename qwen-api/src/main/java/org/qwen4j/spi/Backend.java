@@ -42,8 +42,11 @@ public interface Backend extends AutoCloseable {
     /** {@code gate = silu(gate) * up} over the first {@code n} values. */
     void swiglu(float[] gate, float[] up, int n);
 
-    /** A KV cache for {@code layers} layers, {@code contextLength} positions and {@code kvDim} values per position. */
-    KvCache newKvCache(int layers, int contextLength, int kvDim);
+    /**
+     * A KV cache for {@code layers} layers, {@code contextLength} positions and {@code kvHeads} heads
+     * of {@code headDim} values per position, stored as {@code type}.
+     */
+    KvCache newKvCache(int layers, int contextLength, int kvHeads, int headDim, org.qwen4j.KvCacheType type);
 
     /**
      * Stores the batch's keys and values ({@code batch} rows of {@code kvHeads * headDim}) at

@@ -8,7 +8,10 @@ public interface LanguageModel {
     long weightBytes();
 
     /** A fresh, empty state (KV cache and activation buffers) for {@code contextLength} tokens. */
-    InferenceState newState(int contextLength);
+    InferenceState newState(int contextLength, org.qwen4j.KvCacheType cacheType);
+
+    /** Bytes such a state will hold, known before it is allocated. */
+    long stateBytes(int contextLength, org.qwen4j.KvCacheType cacheType);
 
     /**
      * Evaluates {@code count} tokens as one batch at positions {@code state.position()} onwards and

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.stream.Collectors;
 import org.qwen4j.GenerationOptions;
+import org.qwen4j.KvCacheType;
 import org.qwen4j.Model;
 import org.qwen4j.ModelFormatException;
 import org.qwen4j.ModelInfo;
@@ -65,14 +66,19 @@ public final class CoreEngine implements EngineProvider {
                 throw new QwenException("context length " + context + " exceeds the model's maximum of " + c.contextLength());
             }
             var md = source.metadata();
+            long sessionBytes = lm.stateBytes(context, options.kvCacheType());
+            checkMemory(sessionBytes, context, options);
             ModelInfo info = new ModelInfo(path, md.getString("general.name", path.getFileName().toString()),
                     c.architecture(), dominantType(source), parameters(source), c.layers(), c.hiddenSize(),
                     c.heads(), c.kvHeads(), c.vocabularySize(), c.contextLength(), context, backend.name(),
-                    backend.threads());
+                    backend.threads(), options.kvCacheType(), sessionBytes);
             log.debug("loaded {}: {} {} on {} with {} threads", path, info.architecture(), info.weightType(),
                     info.backend(), info.threads());
-            return new QwenModel(source, backend, lm, tokenizer, ChatMlTemplate.fromMetadata(md), info,
-                    GenerationOptions.qwenDefaults());
+            ChatMlTemplate template = ChatMlTemplate.fromMetadata(md);
+            // Qwen3's model cards recommend other sampling for its thinking mode than Qwen2.5's.
+            GenerationOptions defaults = template.supportsThinking() ? GenerationOptions.qwen3Thinking()
+                    : GenerationOptions.qwenDefaults();
+            return new QwenModel(source, backend, lm, tokenizer, template, info, defaults);
         } catch (RuntimeException e) {
             if (backend != null) backend.close();
             source.close();
@@ -83,8 +89,20 @@ public final class CoreEngine implements EngineProvider {
     @Override
     public Tokenizer loadTokenizer(Path path) {
         if (!Files.exists(path)) throw new QwenException("model not found: " + path.toAbsolutePath());
-        try (ModelSource source = pickFormat(new ModelOptions(path, null, null, 0, 0)).open(path)) {
+        try (ModelSource source = pickFormat(new ModelOptions(path, null, null, 0, 0, KvCacheType.F16)).open(path)) {
             return pickTokenizer(source).create(source);
+        }
+    }
+
+    /** Refuses a context whose KV cache cannot fit in the heap, before any session tries to allocate it. */
+    private static void checkMemory(long sessionBytes, int context, ModelOptions options) {
+        Runtime rt = Runtime.getRuntime();
+        long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (sessionBytes > available) {
+            throw new QwenException(String.format("a session with a context of %d tokens and a %s KV cache needs"
+                    + " %.1f MiB, but only %.1f MiB of Java heap are available; choose a smaller contextLength,"
+                    + " a smaller KV cache type, or raise -Xmx", context, options.kvCacheType(),
+                    sessionBytes / 1048576.0, available / 1048576.0));
         }
     }
 

@@ -62,7 +62,7 @@ final class QwenGenerator implements Generator {
         model.checkOpen();
         int maxContext = model.info().contextLength();
         int needed = (int) Math.min(maxContext, (long) prompt.length + options.maxTokens());
-        Sequence sequence = new Sequence(model.languageModel(), Math.max(1, needed));
+        Sequence sequence = new Sequence(model.languageModel(), Math.max(1, needed), model.info().kvCacheType());
         long seed = options.seed().orElseGet(System::nanoTime);
         return new TokenGeneration(sequence, model.tokenizer(), prompt, options, seed, c -> sequence.close());
     }

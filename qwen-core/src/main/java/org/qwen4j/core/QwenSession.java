@@ -34,7 +34,7 @@ final class QwenSession implements Session {
     QwenSession(QwenModel model, int contextLength, GenerationOptions defaults) {
         this.model = model;
         this.defaults = Objects.requireNonNull(defaults, "options");
-        this.sequence = new Sequence(model.languageModel(), contextLength);
+        this.sequence = new Sequence(model.languageModel(), contextLength, model.info().kvCacheType());
     }
 
     private void checkOpen() {
@@ -66,7 +66,7 @@ final class QwenSession implements Session {
         finishActive();
         List<Message> next = new ArrayList<>(history);
         next.add(Message.user(userText));
-        String rendered = model.template().render(next, true);
+        String rendered = model.template().render(next, true, options.enableThinking());
         int[] prompt = model.tokenizer().encode(rendered, true);
         long seed = options.seed().isPresent() ? options.seed().getAsLong() + turns : System.nanoTime();
         // Built before the history changes: an overflowing prompt throws here and leaves the session as it was.

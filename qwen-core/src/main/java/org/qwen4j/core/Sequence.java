@@ -1,6 +1,7 @@
 package org.qwen4j.core;
 
 import org.qwen4j.ContextOverflowException;
+import org.qwen4j.KvCacheType;
 import org.qwen4j.spi.InferenceState;
 import org.qwen4j.spi.LanguageModel;
 
@@ -14,9 +15,9 @@ final class Sequence implements AutoCloseable {
     private final int[] tokens;
     private final float[] logits;
 
-    Sequence(LanguageModel model, int contextLength) {
+    Sequence(LanguageModel model, int contextLength, KvCacheType cacheType) {
         this.model = model;
-        this.state = model.newState(contextLength);
+        this.state = model.newState(contextLength, cacheType);
         this.tokens = new int[contextLength];
         this.logits = new float[model.config().vocabularySize()];
     }

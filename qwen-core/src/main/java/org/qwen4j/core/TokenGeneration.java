@@ -28,6 +28,12 @@ final class TokenGeneration implements Iterator<GeneratedToken> {
     private final Consumer<Completion> onFinish;
     private final TextDecoder decoder;
     private final StringBuilder text = new StringBuilder();
+    private final StringBuilder thinking = new StringBuilder();
+    private final int thinkStart;
+    private final int thinkEnd;
+    private boolean inThinking;
+    /** Right after {@code </think>}: the newlines the model writes before its answer are dropped. */
+    private boolean answerStarted = true;
     private final int[] single = new int[1];
     private int[] generated = new int[64];
     private int count;
@@ -55,6 +61,16 @@ final class TokenGeneration implements Iterator<GeneratedToken> {
         this.sampler = Sampler.of(options, seed);
         this.decoder = tokenizer.newDecoder();
         this.longestStop = options.stopStrings().stream().mapToInt(String::length).max().orElse(0);
+        this.thinkStart = tokenizer.idOf("<think>");
+        this.thinkEnd = tokenizer.idOf("</think>");
+        // A template may open the thinking block itself (the prompt ends inside it).
+        for (int i = prompt.length - 1; i >= 0 && thinkStart >= 0; i--) {
+            if (prompt[i] == thinkEnd) break;
+            if (prompt[i] == thinkStart) {
+                inThinking = true;
+                break;
+            }
+        }
     }
 
     @Override
@@ -122,17 +138,40 @@ final class TokenGeneration implements Iterator<GeneratedToken> {
         lastToken = id;
         if (count == generated.length) generated = Arrays.copyOf(generated, count * 2);
         generated[count++] = id;
+        if (thinkStart >= 0 && (id == thinkStart || id == thinkEnd)) {
+            // the markers separate reasoning from answer; their own text belongs to neither
+            ready = new GeneratedToken(count - 1, id, "", true);
+            thinking.append(decoder.flush());
+            inThinking = id == thinkStart;
+            answerStarted = inThinking;
+            if (count >= options.maxTokens()) end(FinishReason.MAX_TOKENS);
+            return;
+        }
+        if (inThinking) {
+            String piece = decoder.append(id);
+            thinking.append(piece);
+            ready = new GeneratedToken(count - 1, id, piece, true);
+            if (count >= options.maxTokens()) end(FinishReason.MAX_TOKENS);
+            return;
+        }
         int before = text.length();
-        text.append(decoder.append(id));
+        String decoded = decoder.append(id);
+        if (!answerStarted) {
+            int i = 0;
+            while (i < decoded.length() && decoded.charAt(i) == '\n') i++;
+            decoded = decoded.substring(i);
+            answerStarted = !decoded.isEmpty();
+        }
+        text.append(decoded);
         int stopAt = findStop(before);
         if (stopAt >= 0) {
             String piece = stopAt > before ? text.substring(before, stopAt) : "";
             text.setLength(Math.min(text.length(), stopAt));
-            ready = new GeneratedToken(count - 1, id, piece);
+            ready = new GeneratedToken(count - 1, id, piece, false);
             end(FinishReason.STOP_STRING);
             return;
         }
-        ready = new GeneratedToken(count - 1, id, text.substring(before));
+        ready = new GeneratedToken(count - 1, id, text.substring(before), false);
         if (count >= options.maxTokens()) end(FinishReason.MAX_TOKENS);
     }
 
@@ -150,10 +189,10 @@ final class TokenGeneration implements Iterator<GeneratedToken> {
 
     private void end(FinishReason reason) {
         finish = reason;
-        if (reason != FinishReason.STOP_STRING) text.append(decoder.flush());
+        if (reason != FinishReason.STOP_STRING) (inThinking ? thinking : text).append(decoder.flush());
         long now = System.nanoTime();
         int[] ids = Arrays.copyOf(generated, count);
-        completion = new Completion(text.toString(), prompt.clone(), ids, reason,
+        completion = new Completion(text.toString(), thinking.toString().strip(), prompt.clone(), ids, reason,
                 new org.qwen4j.Usage(promptTokensEvaluated, ids.length,
                         firstTokenNanos == 0 ? now - startNanos : firstTokenNanos - startNanos, now - startNanos));
         if (onFinish != null) onFinish.accept(completion);

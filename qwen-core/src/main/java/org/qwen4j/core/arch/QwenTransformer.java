@@ -3,6 +3,7 @@ package org.qwen4j.core.arch;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.qwen4j.ContextOverflowException;
+import org.qwen4j.KvCacheType;
 import org.qwen4j.ModelFormatException;
 import org.qwen4j.SessionClosedException;
 import org.qwen4j.spi.Backend;
@@ -88,8 +89,33 @@ public final class QwenTransformer implements LanguageModel {
                     matrix(file, source.tensor(p + "ffn_up.weight"), hidden, ffn),
                     matrix(file, source.tensor(p + "ffn_down.weight"), ffn, hidden));
         }
-        rope = Rope.standard(headDim, config.ropeBase());
+        rope = rope(md, arch, headDim, config.ropeBase());
         weightBytes = source.tensors().values().stream().mapToLong(t -> t.data().byteSize()).sum();
+    }
+
+    private static Rope rope(Metadata md, String arch, int headDim, double base) {
+        String p = arch + ".rope.scaling.";
+        String type = md.getString(p + "type", "none");
+        return switch (type) {
+            case "none", "linear" -> {
+                double factor = md.getDouble(p + "factor", 1);
+                Rope plain = Rope.standard(headDim, base);
+                if (factor == 1 || "none".equals(type)) yield plain;
+                double[] f = plain.inverseFrequencies().clone();
+                for (int i = 0; i < f.length; i++) f[i] /= factor;
+                yield new Rope(f, 1f);
+            }
+            case "yarn" -> {
+                double factor = md.getDouble(p + "factor");
+                if (!(factor >= 1)) {
+                    throw new ModelFormatException(md.file(), p + "factor", "YaRN factor must be >= 1, got " + factor);
+                }
+                yield Rope.yarn(headDim, base, factor, md.getInt(p + "original_context_length", 1, 1 << 24),
+                        md.getDouble(p + "yarn_beta_fast", 32), md.getDouble(p + "yarn_beta_slow", 1),
+                        md.getDouble(p + "attn_factor", 1));
+            }
+            default -> throw new ModelFormatException(md.file(), p + "type", "RoPE scaling '" + type + "' is not supported");
+        };
     }
 
     private static void expectShape(Path file, Tensor t, long cols, long rows) {
@@ -121,16 +147,17 @@ public final class QwenTransformer implements LanguageModel {
         return weightBytes;
     }
 
-    /** Bytes a state for {@code contextLength} tokens will hold, computed before allocating it. */
-    public long stateBytes(int contextLength) {
-        return 2L * config.layers() * contextLength * config.kvHeads() * config.headDim() * Float.BYTES
-                + (long) backend.threads() * contextLength * Float.BYTES
+    @Override
+    public long stateBytes(int contextLength, KvCacheType cacheType) {
+        return (long) Math.ceil(2.0 * config.layers() * contextLength * config.kvHeads() * config.headDim()
+                * cacheType.bytesPerValue())
+                + (long) backend.threads() * (contextLength + config.headDim()) * Float.BYTES
                 + TransformerState.bufferBytes(config, MAX_BATCH);
     }
 
     @Override
-    public InferenceState newState(int contextLength) {
-        var cache = backend.newKvCache(config.layers(), contextLength, config.kvHeads() * config.headDim());
+    public InferenceState newState(int contextLength, KvCacheType cacheType) {
+        var cache = backend.newKvCache(config.layers(), contextLength, config.kvHeads(), config.headDim(), cacheType);
         return new TransformerState(config, cache, contextLength, MAX_BATCH);
     }
 

@@ -22,21 +22,36 @@ public final class ChatMlTemplate {
 
     private final String defaultSystem;
     private final boolean dropsEarlierThinking;
+    private final boolean canDisableThinking;
 
-    public ChatMlTemplate(String defaultSystem, boolean dropsEarlierThinking) {
+    public ChatMlTemplate(String defaultSystem, boolean dropsEarlierThinking, boolean canDisableThinking) {
         this.defaultSystem = defaultSystem;
         this.dropsEarlierThinking = dropsEarlierThinking;
+        this.canDisableThinking = canDisableThinking;
+    }
+
+    /** True for templates of reasoning models (Qwen3) that think unless told otherwise. */
+    public boolean supportsThinking() {
+        return canDisableThinking;
     }
 
     /** Reads the Jinja template in {@code tokenizer.chat_template} for the behaviours above. */
     public static ChatMlTemplate fromMetadata(Metadata metadata) {
         String jinja = metadata.getString("tokenizer.chat_template", "");
         return new ChatMlTemplate(jinja.contains(QWEN25_DEFAULT_SYSTEM) ? QWEN25_DEFAULT_SYSTEM : null,
-                jinja.contains("</think>"));
+                jinja.contains("</think>"), jinja.contains("enable_thinking"));
     }
 
     /** Renders the conversation; with {@code addGenerationPrompt} it ends with the assistant's opening. */
     public String render(List<Message> messages, boolean addGenerationPrompt) {
+        return render(messages, addGenerationPrompt, true);
+    }
+
+    /**
+     * Like {@link #render(List, boolean)}; with {@code enableThinking} false, a reasoning model's
+     * template closes an empty thinking block after the generation prompt, as Qwen3's does.
+     */
+    public String render(List<Message> messages, boolean addGenerationPrompt, boolean enableThinking) {
         StringBuilder sb = new StringBuilder();
         if (defaultSystem != null && (messages.isEmpty() || messages.getFirst().role() != Role.SYSTEM)) {
             turn(sb, "system", defaultSystem);
@@ -53,7 +68,10 @@ public final class ChatMlTemplate {
             }
             turn(sb, m.role().label(), content);
         }
-        if (addGenerationPrompt) sb.append("<|im_start|>assistant\n");
+        if (addGenerationPrompt) {
+            sb.append("<|im_start|>assistant\n");
+            if (!enableThinking && canDisableThinking) sb.append("<think>\n\n</think>\n\n");
+        }
         return sb.toString();
     }
 

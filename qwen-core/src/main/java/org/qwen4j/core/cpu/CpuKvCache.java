@@ -1,28 +1,67 @@
 package org.qwen4j.core.cpu;
 
+import java.lang.foreign.MemorySegment;
+import org.qwen4j.KvCacheType;
+import org.qwen4j.core.format.TensorFormats;
 import org.qwen4j.spi.KvCache;
+import org.qwen4j.spi.TensorFormat;
 
 /**
- * Keys and values in float32 on the Java heap, one {@code [contextLength][kvDim]} array per layer
- * and kind, plus one attention-score row per worker thread.
+ * Keys and values on the Java heap, one {@code [contextLength][kvHeads * headDim]} segment per layer
+ * and kind, encoded with the {@link TensorFormat} of the cache type: the attention kernels then
+ * read them with the same fused dequantize-dot kernels as weights. Also holds per-thread scratch:
+ * one attention-score row and one decoded value row per worker.
  */
 final class CpuKvCache implements KvCache {
-    final float[][] keys;
-    final float[][] values;
+    final TensorFormat format;
+    final MemorySegment[] keys;
+    final MemorySegment[] values;
     final float[][] scores;
+    final float[][] valueRows;
     final int contextLength;
     final int kvDim;
+    final int headDim;
+    /** Bytes of one position (all heads) and of one head within it. */
+    final long rowBytes;
+    final long headBytes;
 
-    CpuKvCache(int layers, int contextLength, int kvDim, int threads) {
+    CpuKvCache(int layers, int contextLength, int kvHeads, int headDim, KvCacheType type, int threads) {
+        this.format = formatOf(type, headDim);
         this.contextLength = contextLength;
-        this.kvDim = kvDim;
-        this.keys = new float[layers][Math.multiplyExact(contextLength, kvDim)];
-        this.values = new float[layers][Math.multiplyExact(contextLength, kvDim)];
+        this.headDim = headDim;
+        this.kvDim = kvHeads * headDim;
+        this.rowBytes = format.byteSize(kvDim);
+        this.headBytes = format.byteSize(headDim);
+        long layerBytes = Math.multiplyExact(rowBytes, (long) contextLength);
+        if (layerBytes > Integer.MAX_VALUE - 64) {
+            throw new IllegalArgumentException("a KV cache layer of " + layerBytes + " bytes exceeds what one Java array holds");
+        }
+        this.keys = new MemorySegment[layers];
+        this.values = new MemorySegment[layers];
+        for (int l = 0; l < layers; l++) {
+            keys[l] = MemorySegment.ofArray(new byte[(int) layerBytes]);
+            values[l] = MemorySegment.ofArray(new byte[(int) layerBytes]);
+        }
         this.scores = new float[threads][contextLength];
+        this.valueRows = new float[threads][headDim];
     }
 
-    static long bytesFor(int layers, int contextLength, int kvDim, int threads) {
-        return 2L * layers * contextLength * kvDim * Float.BYTES + (long) threads * contextLength * Float.BYTES;
+    /** The format that stores a cache type; head slices must be whole blocks. */
+    static TensorFormat formatOf(KvCacheType type, int headDim) {
+        TensorFormat f = TensorFormats.byName(type.name())
+                .orElseThrow(() -> new IllegalArgumentException("KV cache type " + type
+                        + " needs the " + type.name() + " tensor format (qwen-quant) on the module path"));
+        if (headDim % f.blockSize() != 0) {
+            throw new IllegalArgumentException("KV cache type " + type + " stores blocks of " + f.blockSize()
+                    + " values, but the head dimension is " + headDim + "; use f16 or f32");
+        }
+        return f;
+    }
+
+    static long bytesFor(int layers, int contextLength, int kvHeads, int headDim, KvCacheType type, int threads) {
+        double perValue = type.bytesPerValue();
+        return (long) Math.ceil(2.0 * layers * contextLength * kvHeads * headDim * perValue)
+                + (long) threads * (contextLength + headDim) * Float.BYTES;
     }
 
     @Override
@@ -37,15 +76,23 @@ final class CpuKvCache implements KvCache {
 
     @Override
     public long memoryBytes() {
-        return bytesFor(keys.length, contextLength, kvDim, scores.length);
+        return 2L * keys.length * keys[0].byteSize() + (long) scores.length * (contextLength + headDim) * Float.BYTES;
     }
 
-    /** Copies {@code batch} rows of keys and values into positions {@code startPos…} of {@code layer}. */
+    /** Encodes {@code batch} rows of keys and values into positions {@code startPos…} of {@code layer}. */
     void store(int layer, int startPos, float[] k, float[] v, int batch) {
         if (startPos + batch > contextLength) {
             throw new IllegalStateException("KV cache overflow: " + (startPos + batch) + " > " + contextLength);
         }
-        System.arraycopy(k, 0, keys[layer], startPos * kvDim, batch * kvDim);
-        System.arraycopy(v, 0, values[layer], startPos * kvDim, batch * kvDim);
+        for (int b = 0; b < batch; b++) {
+            long at = (startPos + b) * rowBytes;
+            format.quantize(k, b * kvDim, keys[layer], at, kvDim);
+            format.quantize(v, b * kvDim, values[layer], at, kvDim);
+        }
+    }
+
+    /** Byte offset of head {@code kvHead} at position {@code pos}. */
+    long offset(int pos, int kvHead) {
+        return pos * rowBytes + kvHead * headBytes;
     }
 }

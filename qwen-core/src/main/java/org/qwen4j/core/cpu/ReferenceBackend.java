@@ -1,5 +1,6 @@
 package org.qwen4j.core.cpu;
 
+import org.qwen4j.KvCacheType;
 import org.qwen4j.spi.Backend;
 import org.qwen4j.spi.KvCache;
 import org.qwen4j.spi.Rope;
@@ -100,8 +101,8 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public KvCache newKvCache(int layers, int contextLength, int kvDim) {
-        return new CpuKvCache(layers, contextLength, kvDim, 1);
+    public KvCache newKvCache(int layers, int contextLength, int kvHeads, int headDim, KvCacheType type) {
+        return new CpuKvCache(layers, contextLength, kvHeads, headDim, type, 1);
     }
 
     @Override
@@ -109,21 +110,20 @@ public final class ReferenceBackend implements Backend {
                           int startPos, int heads, int kvHeads, int headDim) {
         CpuKvCache kv = (CpuKvCache) cache;
         kv.store(layer, startPos, k, v, batch);
-        float[] keys = kv.keys[layer];
-        float[] values = kv.values[layer];
         float[] scores = kv.scores[0];
-        int kvDim = kvHeads * headDim;
+        float[] row = kv.valueRows[0];
         int group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(headDim));
         for (int b = 0; b < batch; b++) {
             int last = startPos + b;
             for (int h = 0; h < heads; h++) {
                 int qo = (b * heads + h) * headDim;
-                int ko = (h / group) * headDim;
+                int kvHead = h / group;
                 float max = Float.NEGATIVE_INFINITY;
                 for (int t = 0; t <= last; t++) {
+                    kv.format.dequantize(kv.keys[layer], kv.offset(t, kvHead), row, 0, headDim);
                     float s = 0;
-                    for (int i = 0; i < headDim; i++) s += q[qo + i] * keys[t * kvDim + ko + i];
+                    for (int i = 0; i < headDim; i++) s += q[qo + i] * row[i];
                     scores[t] = s * scale;
                     max = Math.max(max, scores[t]);
                 }
@@ -135,7 +135,8 @@ public final class ReferenceBackend implements Backend {
                 for (int i = 0; i < headDim; i++) out[qo + i] = 0;
                 for (int t = 0; t <= last; t++) {
                     float p = scores[t] / sum;
-                    for (int i = 0; i < headDim; i++) out[qo + i] += p * values[t * kvDim + ko + i];
+                    kv.format.dequantize(kv.values[layer], kv.offset(t, kvHead), row, 0, headDim);
+                    for (int i = 0; i < headDim; i++) out[qo + i] += p * row[i];
                 }
             }
         }

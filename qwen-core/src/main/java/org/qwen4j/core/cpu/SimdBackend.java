@@ -1,12 +1,15 @@
 package org.qwen4j.core.cpu;
 
+import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.qwen4j.KvCacheType;
 import org.qwen4j.spi.Backend;
 import org.qwen4j.spi.KvCache;
 import org.qwen4j.spi.Rope;
 import org.qwen4j.spi.Tensor;
+import org.qwen4j.spi.TensorFormat;
 
 /**
  * Vector API kernels on a {@link WorkerPool} the backend owns. Matrix products are split by output
@@ -143,8 +146,8 @@ public final class SimdBackend implements Backend {
     }
 
     @Override
-    public KvCache newKvCache(int layers, int contextLength, int kvDim) {
-        return new CpuKvCache(layers, contextLength, kvDim, pool.threads());
+    public KvCache newKvCache(int layers, int contextLength, int kvHeads, int headDim, KvCacheType type) {
+        return new CpuKvCache(layers, contextLength, kvHeads, headDim, type, pool.threads());
     }
 
     @Override
@@ -155,49 +158,49 @@ public final class SimdBackend implements Backend {
         AttentionJob job = attention;
         job.out = out;
         job.q = q;
+        job.cache = kv;
         job.keys = kv.keys[layer];
         job.values = kv.values[layer];
-        job.scores = kv.scores;
         job.startPos = startPos;
         job.heads = heads;
         job.headDim = headDim;
-        job.kvDim = kvHeads * headDim;
         job.group = heads / kvHeads;
         job.scale = (float) (1.0 / Math.sqrt(headDim));
         pool.run(batch * heads, 1, job);
         job.out = null;
         job.q = null;
+        job.cache = null;
         job.keys = null;
         job.values = null;
-        job.scores = null;
     }
 
     /** Causal attention of one (token, head) pair per index, vectorised over the head dimension. */
     private static final class AttentionJob implements WorkerPool.RangeTask {
         float[] out;
         float[] q;
-        float[] keys;
-        float[] values;
-        float[][] scores;
+        CpuKvCache cache;
+        MemorySegment keys;
+        MemorySegment values;
         int startPos;
         int heads;
         int headDim;
-        int kvDim;
         int group;
         float scale;
 
         @Override
         public void run(int from, int to, int worker) {
-            float[] s = scores[worker];
+            float[] s = cache.scores[worker];
+            float[] row = cache.valueRows[worker];
+            TensorFormat format = cache.format;
             for (int idx = from; idx < to; idx++) {
                 int b = idx / heads;
                 int h = idx % heads;
                 int last = startPos + b;
                 int qo = idx * headDim;
-                int ko = (h / group) * headDim;
+                int kvHead = h / group;
                 float max = Float.NEGATIVE_INFINITY;
                 for (int t = 0; t <= last; t++) {
-                    float d = dot(q, qo, keys, t * kvDim + ko, headDim) * scale;
+                    float d = format.dot(keys, cache.offset(t, kvHead), q, qo, headDim) * scale;
                     s[t] = d;
                     if (d > max) max = d;
                 }
@@ -210,20 +213,10 @@ public final class SimdBackend implements Backend {
                 float inv = 1f / sum;
                 java.util.Arrays.fill(out, qo, qo + headDim, 0f);
                 for (int t = 0; t <= last; t++) {
-                    axpy(out, qo, values, t * kvDim + ko, s[t] * inv, headDim);
+                    format.dequantizeFast(values, cache.offset(t, kvHead), row, 0, headDim);
+                    axpy(out, qo, row, 0, s[t] * inv, headDim);
                 }
             }
-        }
-
-        private static float dot(float[] a, int ao, float[] b, int bo, int n) {
-            int i = 0;
-            FloatVector acc = FloatVector.zero(F);
-            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-                acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
-            }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
-            for (; i < n; i++) sum += a[ao + i] * b[bo + i];
-            return sum;
         }
 
         private static void axpy(float[] y, int yo, float[] x, int xo, float a, int n) {

@@ -127,13 +127,26 @@ public final class GgufTokenizer implements Tokenizer {
         Objects.requireNonNull(text, "text");
         IntList fragments = splitter.split(text, parseSpecial);
         IntList out = new IntList(text.length() / 3 + 8);
-        PreTokenizer.WordSink toTokens = (start, end) -> encoder.encode(text, start, end, out);
         for (int f = 0; f < fragments.size(); f += 3) {
             int id = fragments.get(f + 2);
             if (id >= 0) out.add(id);
-            else preTokenizer.split(text, fragments.get(f), fragments.get(f + 1), toTokens);
+            else encodeOrdinaryText(text, fragments.get(f), fragments.get(f + 1), out);
         }
         return out.toArray();
+    }
+
+    /**
+     * Appends the ids of {@code text[start, end)} read as ordinary text: split into words by the
+     * pre-tokenizer, each word merged by BPE, no special-token matching. The tokenizer.json tokenizer
+     * finds added tokens its own way and shares this part.
+     */
+    void encodeOrdinaryText(String text, int start, int end, IntList out) {
+        preTokenizer.split(text, start, end, (s, e) -> encoder.encode(text, s, e, out));
+    }
+
+    /** The kind the file declares for a token, before llama.cpp's promotions (see {@link #tokenType}). */
+    TokenType declaredType(int id) {
+        return vocabulary.declaredType(checkId(id));
     }
 
     @Override

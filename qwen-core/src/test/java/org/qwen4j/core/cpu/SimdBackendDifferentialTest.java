@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.qwen4j.KvCacheType;
 import org.qwen4j.core.format.TensorFormats;
 import org.qwen4j.spi.KvCache;
 import org.qwen4j.spi.Rope;
@@ -134,14 +135,16 @@ class SimdBackendDifferentialTest {
         assertClose(g1, g2, 1);
     }
 
-    @Test
-    void attentionMatchesOverAPrefilledCache() {
+    @ParameterizedTest
+    @ValueSource(strings = {"F32", "F16"})
+    void attentionMatchesOverAPrefilledCache(String cacheType) {
         int heads = 4;
         int kvHeads = 2;
         int headDim = 16;
         int kvDim = kvHeads * headDim;
-        KvCache ca = REF.newKvCache(2, 32, kvDim);
-        KvCache cb = SIMD.newKvCache(2, 32, kvDim);
+        KvCacheType type = KvCacheType.parse(cacheType);
+        KvCache ca = REF.newKvCache(2, 32, kvHeads, headDim, type);
+        KvCache cb = SIMD.newKvCache(2, 32, kvHeads, headDim, type);
         // a first chunk of 5 tokens, then 3 more attending to all 8
         for (int[] chunk : new int[][] {{0, 5}, {5, 3}}) {
             int start = chunk[0];

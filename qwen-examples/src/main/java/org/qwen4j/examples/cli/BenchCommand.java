@@ -7,6 +7,7 @@ import java.util.SplittableRandom;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.qwen4j.KvCacheType;
 import org.qwen4j.Model;
 import org.qwen4j.ModelInfo;
 import org.qwen4j.Session;
@@ -29,7 +30,7 @@ final class BenchCommand {
         int reps = a.getInt(5, "-r", "--repetitions");
         if (p < 0 || n < 0 || reps < 1) throw new Args.UsageException("-p and -n must be >= 0 and -r >= 1");
         long loadStart = System.nanoTime();
-        try (Model model = ModelOpener.open(a, Math.max(1, p + n)); Session s = model.newSession()) {
+        try (Model model = ModelOpener.open(a, Math.max(1, p + n), KvCacheType.F16); Session s = model.newSession()) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             ModelInfo info = model.info();
             SplittableRandom random = new SplittableRandom(1234);

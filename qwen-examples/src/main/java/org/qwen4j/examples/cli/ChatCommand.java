@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.qwen4j.Completion;
 import org.qwen4j.GenerationOptions;
+import org.qwen4j.KvCacheType;
 import org.qwen4j.Model;
 import org.qwen4j.Session;
 
@@ -22,7 +23,7 @@ final class ChatCommand {
     static void run(String[] argv, PrintStream out) {
         Args a = new Args(argv, 1, Stream.concat(ModelOpener.VALUED.stream(), Stream.of("--system", "-n",
                 "--n-predict", "--temperature", "--temp", "--seed")).collect(Collectors.toSet()), Set.of());
-        try (Model model = ModelOpener.open(a, 0)) {
+        try (Model model = ModelOpener.open(a, 0, KvCacheType.F16)) {
             GenerationOptions options = model.defaultGenerationOptions().maxTokens(a.getInt(1024, "-n", "--n-predict"));
             String temp = a.get("--temperature", "--temp");
             if (temp != null) options = options.temperature(Double.parseDouble(temp));

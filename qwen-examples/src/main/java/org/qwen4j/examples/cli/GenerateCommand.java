@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.qwen4j.Completion;
 import org.qwen4j.GenerationOptions;
+import org.qwen4j.KvCacheType;
 import org.qwen4j.Model;
 
 /**
@@ -35,7 +36,7 @@ final class GenerateCommand {
                 .ignoreEos(a.flag("--ignore-eos"));
         String seed = a.get("--seed", "-s");
         if (seed != null) options = options.seed(Long.parseLong(seed));
-        try (Model model = ModelOpener.open(a, 0)) {
+        try (Model model = ModelOpener.open(a, 0, KvCacheType.F16)) {
             Completion c;
             if (a.flag("--chat")) {
                 var session = model.newSession(options);

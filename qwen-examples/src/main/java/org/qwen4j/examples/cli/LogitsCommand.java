@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.qwen4j.KvCacheType;
 import org.qwen4j.Model;
 import org.qwen4j.Session;
 
@@ -28,7 +29,7 @@ final class LogitsCommand {
         int[] ids = a.ids("--ids");
         if (ids.length == 0) throw new Args.UsageException("--ids is empty");
         Path file = Path.of(a.require("-o", "--output"));
-        try (Model model = ModelOpener.open(a, ids.length); Session s = model.newSession()) {
+        try (Model model = ModelOpener.open(a, ids.length, KvCacheType.F32); Session s = model.newSession()) {
             int vocab = model.info().vocabularySize();
             ByteBuffer row = ByteBuffer.allocate(vocab * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
             try (OutputStream o = Files.newOutputStream(file)) {

@@ -1,5 +1,6 @@
 package org.qwen4j.examples.cli;
 
+import org.qwen4j.KvCacheType;
 import org.qwen4j.Model;
 import org.qwen4j.ModelBuilder;
 
@@ -11,12 +12,16 @@ final class ModelOpener {
     private ModelOpener() {
     }
 
-    static Model open(Args args, int minimumContext) {
+    /** Opens the model with the command line's options; {@code defaultCache} applies without {@code --cache-type}. */
+    static Model open(Args args, int minimumContext, KvCacheType defaultCache) {
         String cacheType = args.get("--cache-type");
-        if (cacheType != null && !cacheType.equalsIgnoreCase("f32")) {
-            throw new Args.UsageException("--cache-type " + cacheType + " is not available; this version keeps the KV cache in f32");
+        KvCacheType cache;
+        try {
+            cache = cacheType == null ? defaultCache : KvCacheType.parse(cacheType);
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException(e.getMessage());
         }
-        ModelBuilder b = Model.builder(args.model()).threads(args.getInt(0, "-t", "--threads"));
+        ModelBuilder b = Model.builder(args.model()).threads(args.getInt(0, "-t", "--threads")).kvCacheType(cache);
         String backend = args.get("--backend");
         if (backend != null) b.backend(backend);
         int ctx = args.getInt(0, "-c", "--ctx-size");
