@@ -2,7 +2,6 @@ package org.qwen4j.quant.convert;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.qwen4j.core.gguf.GgufTensorInfo;
@@ -15,7 +14,8 @@ import org.qwen4j.spi.TensorFormat;
  * Converts a model (any {@link ModelSource}: a GGUF file, a Hugging Face checkpoint folder) into a
  * GGUF file of another {@link FileType}, the way llama-quantize does: the same choice of format per
  * tensor ({@link QuantizationPlan}), the same tensor order, the same metadata (every key copied, then
- * {@code general.quantization_version} = 2 and {@code general.file_type} set last, split keys dropped).
+ * {@code general.quantization_version} = 2 and {@code general.file_type} set last, split keys dropped;
+ * a Hugging Face checkpoint's own keys become GGUF's, see {@link GgufMetadataKeys}).
  * A tensor whose format does not change is copied byte for byte; every other one is decoded with its
  * format's reference {@link TensorFormat#dequantize} and encoded with the target's
  * {@link TensorFormat#quantize}, a slab of rows at a time on a fixed pool of threads, so the heap stays
@@ -66,7 +66,7 @@ public final class ModelQuantizer {
 
     /** The source's metadata as llama.cpp's quantizer rewrites it. */
     static Map<String, Object> outputMetadata(Metadata source, FileType type) {
-        Map<String, Object> md = new LinkedHashMap<>(source.asMap());
+        Map<String, Object> md = GgufMetadataKeys.of(source.asMap());
         SPLIT_KEYS.forEach(md::remove);
         // llama.cpp sets these after copying, and setting a key moves it to the end.
         md.remove(QUANTIZATION_VERSION_KEY);

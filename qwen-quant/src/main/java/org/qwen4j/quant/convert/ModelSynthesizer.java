@@ -92,9 +92,9 @@ public final class ModelSynthesizer {
         }
         md.put(a + ".rope.freq_base", s.ropeTheta());
         md.put(a + ".attention.layer_norm_rms_epsilon", RMS_EPSILON);
-        for (String key : vocabulary.keys()) {
-            if (key.startsWith("tokenizer.")) md.put(key, vocabulary.get(key));
-        }
+        GgufMetadataKeys.of(vocabulary.asMap()).forEach((key, value) -> {
+            if (key.startsWith("tokenizer.")) md.put(key, value);
+        });
         // Qwen's tokenizers add no BOS token; llama.cpp's vocabulary files predate the key.
         md.putIfAbsent(ADD_BOS_KEY, false);
         return md;

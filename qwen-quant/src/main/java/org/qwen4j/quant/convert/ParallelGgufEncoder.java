@@ -30,8 +30,11 @@ import org.qwen4j.spi.TensorFormat;
  * every row is encoded on its own, into its own place.
  */
 final class ParallelGgufEncoder implements AutoCloseable {
-    /** Output bytes per slab: large enough to keep every thread busy, small next to any model. */
-    static final long SLAB_BYTES = 4L << 20;
+    /**
+     * Output bytes per slab: dozens of chunks, enough to keep every thread busy, and small enough that
+     * the two slab buffers fit a heap of a few MiB (larger arrays need a larger heap to be placed).
+     */
+    static final long SLAB_BYTES = 1L << 20;
     /** Values per chunk of work, llama.cpp's quantizer chunk ({@code 32 * 512}). */
     static final int CHUNK_VALUES = 32 * 512;
 

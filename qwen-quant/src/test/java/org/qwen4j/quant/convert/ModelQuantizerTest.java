@@ -148,6 +148,34 @@ class ModelQuantizerTest {
         assertEquals(Map.of("F32", 11, "Q8_0", 15), r.tensorsPerFormat());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-qwen2", "tiny-qwen2-untied", "tiny-qwen3", "tiny-qwen2-yarn"})
+    void aHuggingFaceFolderConvertedToF32HasTheF32FixturesWeightsBitForBit(String model) throws IOException {
+        Path out = convert(Fixtures.testdata().resolve("models/" + model + "/hf"), FileType.F32, false, 2);
+        try (GgufSource ours = GgufReader.open(out); GgufSource fixture = GgufReader.open(Fixtures.model(model, "f32"))) {
+            assertSameTensors(fixture, ours, Set.of());
+            for (String key : fixture.metadata().keys()) {
+                if (key.startsWith("tokenizer.ggml.") && key.endsWith("s")) {
+                    assertTrue(Objects.deepEquals(fixture.metadata().get(key), ours.metadata().get(key)), key);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aHuggingFaceFolderKeepsGgufKeysOnlyWithSamplingDefaultsAsLlamaCppNamesThem() throws IOException {
+        Path out = convert(Fixtures.testdata().resolve("models/tiny-qwen2/hf"), FileType.Q8_0, false, 2);
+        try (GgufSource ours = GgufReader.open(out)) {
+            for (String key : ours.metadata().keys()) {
+                assertTrue(!key.startsWith("hf.") && !key.startsWith("tokenizer.hf."), key);
+            }
+            assertEquals(20, ours.metadata().getLong("general.sampling.top_k"));
+            assertEquals(0.7, ours.metadata().getDouble("general.sampling.temp"), 1e-7);
+            assertEquals("qwen2", ours.metadata().getString("tokenizer.ggml.pre"));
+            assertTrue(ours.metadata().getString("tokenizer.chat_template").contains("<|im_start|>"));
+        }
+    }
+
     private static void assertSameTensors(GgufSource expected, GgufSource actual, Set<String> except) {
         assertEquals(new HashSet<>(expected.tensors().keySet()), new HashSet<>(actual.tensors().keySet()));
         for (Tensor e : expected.tensors().values()) {
