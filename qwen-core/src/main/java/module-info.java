@@ -1,13 +1,14 @@
 /**
  * The qwen4j engine: GGUF reader, Hugging Face checkpoint folders (safetensors, config.json,
  * tokenizer.json), F32/F16/BF16 formats, the byte-level BPE tokenizers of GGUF metadata and of
- * tokenizer.json, the qwen2 and qwen3 architectures, samplers and the two CPU backends.
+ * tokenizer.json, the qwen2, qwen3, qwen2moe and qwen3moe architectures, samplers and the two CPU backends.
  */
 module org.qwen4j.core {
     requires transitive org.qwen4j.api;
     requires jdk.incubator.vector;
     requires org.slf4j;
     requires com.fasterxml.jackson.databind;
+    requires jdk.management;
 
     uses org.qwen4j.spi.ModelFormatProvider;
     uses org.qwen4j.spi.ArchitectureProvider;
@@ -36,7 +37,9 @@ module org.qwen4j.core {
     exports org.qwen4j.core.arch;
     provides org.qwen4j.spi.ArchitectureProvider with
             org.qwen4j.core.arch.Qwen2Architecture,
-            org.qwen4j.core.arch.Qwen3Architecture;
+            org.qwen4j.core.arch.Qwen3Architecture,
+            org.qwen4j.core.arch.Qwen2MoeArchitecture,
+            org.qwen4j.core.arch.Qwen3MoeArchitecture;
 
     exports org.qwen4j.core.cpu;
     provides org.qwen4j.spi.BackendProvider with

@@ -76,8 +76,8 @@ public final class CoreEngine implements EngineProvider {
                     info.backend(), info.threads());
             ChatMlTemplate template = ChatMlTemplate.fromMetadata(md);
             // Qwen3's model cards recommend other sampling for its thinking mode than Qwen2.5's.
-            GenerationOptions defaults = template.supportsThinking() ? GenerationOptions.qwen3Thinking()
-                    : GenerationOptions.qwenDefaults();
+            GenerationOptions defaults = generationDefaults(md, template.supportsThinking()
+                    ? GenerationOptions.qwen3Thinking() : GenerationOptions.qwenDefaults());
             return new QwenModel(source, backend, lm, tokenizer, template, info, defaults);
         } catch (RuntimeException e) {
             if (backend != null) backend.close();
@@ -94,14 +94,32 @@ public final class CoreEngine implements EngineProvider {
         }
     }
 
-    /** Refuses a context whose KV cache cannot fit in the heap, before any session tries to allocate it. */
+    /** The model's own generation_config.json (exposed as {@code hf.generation.*}) overrides the family defaults. */
+    private static GenerationOptions generationDefaults(org.qwen4j.spi.Metadata md, GenerationOptions o) {
+        String p = "hf.generation.";
+        if (md.has(p + "do_sample") && !md.getBoolean(p + "do_sample", true)) return o.temperature(0);
+        if (md.has(p + "temperature")) o = o.temperature(md.getDouble(p + "temperature"));
+        if (md.has(p + "top_k")) o = o.topK(md.getInt(p + "top_k", 0, Integer.MAX_VALUE));
+        if (md.has(p + "top_p")) o = o.topP(md.getDouble(p + "top_p"));
+        if (md.has(p + "min_p")) o = o.minP(md.getDouble(p + "min_p"));
+        if (md.has(p + "repetition_penalty")) o = o.repeatPenalty(md.getDouble(p + "repetition_penalty"));
+        return o;
+    }
+
+    /**
+     * Refuses a context whose session memory cannot fit, before any session tries to allocate it. KV
+     * caches live in native memory, which the JVM caps at the maximum heap size unless
+     * {@code -XX:MaxDirectMemorySize} says otherwise, and which the machine caps at its RAM.
+     */
     private static void checkMemory(long sessionBytes, int context, ModelOptions options) {
-        Runtime rt = Runtime.getRuntime();
-        long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        long physical = ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        long available = Math.min(physical, Runtime.getRuntime().maxMemory());
         if (sessionBytes > available) {
             throw new QwenException(String.format("a session with a context of %d tokens and a %s KV cache needs"
-                    + " %.1f MiB, but only %.1f MiB of Java heap are available; choose a smaller contextLength,"
-                    + " a smaller KV cache type, or raise -Xmx", context, options.kvCacheType(),
+                    + " %.1f MiB, but at most %.1f MiB are available (the smaller of RAM and the JVM's native"
+                    + " memory limit); choose a smaller contextLength or KV cache type, or raise"
+                    + " -XX:MaxDirectMemorySize", context, options.kvCacheType(),
                     sessionBytes / 1048576.0, available / 1048576.0));
         }
     }

@@ -14,6 +14,6 @@ public final class Qwen2Architecture implements ArchitectureProvider {
 
     @Override
     public LanguageModel create(ModelSource source, Backend backend) {
-        return new QwenTransformer(source, backend, false, true);
+        return new QwenTransformer(source, backend, false, true, DenseFeedForward::read);
     }
 }

@@ -17,6 +17,6 @@ public final class Qwen3Architecture implements ArchitectureProvider {
 
     @Override
     public LanguageModel create(ModelSource source, Backend backend) {
-        return new QwenTransformer(source, backend, true, false);
+        return new QwenTransformer(source, backend, true, false, DenseFeedForward::read);
     }
 }

@@ -1,7 +1,10 @@
 package org.qwen4j.core.arch;
 
+import static org.qwen4j.core.arch.TensorChecks.expectShape;
+import static org.qwen4j.core.arch.TensorChecks.matrix;
+import static org.qwen4j.core.arch.TensorChecks.vector;
+
 import java.nio.file.Path;
-import java.util.Arrays;
 import org.qwen4j.ContextOverflowException;
 import org.qwen4j.KvCacheType;
 import org.qwen4j.ModelFormatException;
@@ -16,14 +19,15 @@ import org.qwen4j.spi.Rope;
 import org.qwen4j.spi.Tensor;
 
 /**
- * The decoder-only transformer of the Qwen family (Qwen1.5/2/2.5 and Qwen3 dense): RMSNorm,
- * grouped-query attention with NEOX RoPE (QKV bias for qwen2, per-head Q/K RMSNorm for qwen3),
- * SwiGLU feed-forward, output head tied to the embeddings unless {@code output.weight} exists.
+ * The decoder-only transformer of the Qwen family (Qwen1.5/2/2.5, Qwen3, and their mixtures of
+ * experts): RMSNorm, grouped-query attention with NEOX RoPE (QKV bias for qwen2, per-head Q/K RMSNorm
+ * for qwen3), a {@link FeedForward} per block (a dense SwiGLU network, or a {@link MoeFeedForward}),
+ * output head tied to the embeddings unless {@code output.weight} exists.
  * Written against {@link Backend} only.
  */
 public final class QwenTransformer implements LanguageModel {
     /** Tokens evaluated together in one chunk of a prompt. */
-    static final int MAX_BATCH = 32;
+    static final int MAX_BATCH = 64;
 
     private final ModelConfig config;
     private final Backend backend;
@@ -33,8 +37,15 @@ public final class QwenTransformer implements LanguageModel {
     private final LayerWeights[] layers;
     private final Rope rope;
     private final long weightBytes;
+    /** The most experts of any block (0 for a dense model), which sizes the states' routing buffers. */
+    private final int expertCount;
 
-    QwenTransformer(ModelSource source, Backend backend, boolean perHeadNorms, boolean qkvBias) {
+    /**
+     * Reads the model. {@code perHeadNorms}: Qwen3's per-head Q/K RMSNorm; {@code qkvBias}: Qwen2's
+     * Q/K/V biases; {@code feedForward} reads each block's dense network or mixture of experts.
+     */
+    QwenTransformer(ModelSource source, Backend backend, boolean perHeadNorms, boolean qkvBias,
+                    FeedForwardReader feedForward) {
         this.backend = backend;
         Path file = source.path();
         Metadata md = source.metadata();
@@ -51,28 +62,22 @@ public final class QwenTransformer implements LanguageModel {
         if (headDim % 2 != 0) {
             throw new ModelFormatException(file, arch + ".attention.key_length", "head dimension " + headDim + " is odd");
         }
+        int blocks = md.getInt(arch + ".block_count", 1, 1 << 12);
         int vocab = embeddings.rows();
-        config = new ModelConfig(arch,
-                md.getInt(arch + ".block_count", 1, 1 << 12),
-                hidden, heads, kvHeads, headDim,
-                md.getInt(arch + ".feed_forward_length", 1, 1 << 24),
-                vocab,
-                md.getInt(arch + ".context_length", 1, 1 << 24),
-                (float) md.getDouble(arch + ".attention.layer_norm_rms_epsilon", 1e-6),
-                md.getDouble(arch + ".rope.freq_base", 10_000));
-        if (config.ropeBase() <= 0) {
-            throw new ModelFormatException(file, arch + ".rope.freq_base", "must be positive, got " + config.ropeBase());
-        }
         int qDim = heads * headDim;
         int kvDim = kvHeads * headDim;
-        int ffn = config.ffnSize();
         expectShape(file, embeddings, hidden, vocab);
         output = source.findTensor("output.weight").orElse(embeddings);
         expectShape(file, output, hidden, vocab);
         outputNorm = vector(file, source.tensor("output_norm.weight"), hidden);
-        layers = new LayerWeights[config.layers()];
+        layers = new LayerWeights[blocks];
+        int widest = 0;
+        int experts = 0;
         for (int l = 0; l < layers.length; l++) {
             String p = "blk." + l + ".";
+            FeedForward ffn = feedForward.read(source, l, hidden);
+            widest = Math.max(widest, ffn.width());
+            experts = Math.max(experts, ffn.experts());
             layers[l] = new LayerWeights(
                     vector(file, source.tensor(p + "attn_norm.weight"), hidden),
                     matrix(file, source.tensor(p + "attn_q.weight"), hidden, qDim),
@@ -85,9 +90,16 @@ public final class QwenTransformer implements LanguageModel {
                     perHeadNorms ? vector(file, source.tensor(p + "attn_k_norm.weight"), headDim) : null,
                     matrix(file, source.tensor(p + "attn_output.weight"), qDim, hidden),
                     vector(file, source.tensor(p + "ffn_norm.weight"), hidden),
-                    matrix(file, source.tensor(p + "ffn_gate.weight"), hidden, ffn),
-                    matrix(file, source.tensor(p + "ffn_up.weight"), hidden, ffn),
-                    matrix(file, source.tensor(p + "ffn_down.weight"), ffn, hidden));
+                    ffn);
+        }
+        expertCount = experts;
+        // ffnSize is the widest feed-forward network (for a mixture, of its experts and shared expert): it sizes the buffers.
+        config = new ModelConfig(arch, blocks, hidden, heads, kvHeads, headDim, widest, vocab,
+                md.getInt(arch + ".context_length", 1, 1 << 24),
+                (float) md.getDouble(arch + ".attention.layer_norm_rms_epsilon", 1e-6),
+                md.getDouble(arch + ".rope.freq_base", 10_000));
+        if (config.ropeBase() <= 0) {
+            throw new ModelFormatException(file, arch + ".rope.freq_base", "must be positive, got " + config.ropeBase());
         }
         rope = rope(md, arch, headDim, config.ropeBase());
         weightBytes = source.tensors().values().stream().mapToLong(t -> t.data().byteSize()).sum();
@@ -110,31 +122,16 @@ public final class QwenTransformer implements LanguageModel {
                 if (!(factor >= 1)) {
                     throw new ModelFormatException(md.file(), p + "factor", "YaRN factor must be >= 1, got " + factor);
                 }
-                yield Rope.yarn(headDim, base, factor, md.getInt(p + "original_context_length", 1, 1 << 24),
+                Rope yarn = Rope.yarn(headDim, base, factor, md.getInt(p + "original_context_length", 1, 1 << 24),
                         md.getDouble(p + "yarn_beta_fast", 32), md.getDouble(p + "yarn_beta_slow", 1),
                         md.getDouble(p + "attn_factor", 1));
+                // A checkpoint's own attention_factor replaces the 0.1·ln(factor)+1 magnitude (transformers' rule).
+                yield md.has(p + "yarn_attn_factor")
+                        ? new Rope(yarn.inverseFrequencies(), (float) md.getDouble(p + "yarn_attn_factor"))
+                        : yarn;
             }
             default -> throw new ModelFormatException(md.file(), p + "type", "RoPE scaling '" + type + "' is not supported");
         };
-    }
-
-    private static void expectShape(Path file, Tensor t, long cols, long rows) {
-        long[] s = t.shape();
-        boolean ok = (s.length == 2 && s[0] == cols && s[1] == rows) || (rows == 1 && s.length == 1 && s[0] == cols);
-        if (!ok) {
-            throw new ModelFormatException(file, t.name(), "shape " + Arrays.toString(s) + " does not match the"
-                    + " hyper-parameters, expected [" + cols + (rows == 1 ? "" : ", " + rows) + "]");
-        }
-    }
-
-    private static Tensor matrix(Path file, Tensor t, int cols, int rows) {
-        expectShape(file, t, cols, rows);
-        return t;
-    }
-
-    private static float[] vector(Path file, Tensor t, int n) {
-        expectShape(file, t, n, 1);
-        return t.toFloatArray();
     }
 
     @Override
@@ -152,13 +149,13 @@ public final class QwenTransformer implements LanguageModel {
         return (long) Math.ceil(2.0 * config.layers() * contextLength * config.kvHeads() * config.headDim()
                 * cacheType.bytesPerValue())
                 + (long) backend.threads() * (contextLength + config.headDim()) * Float.BYTES
-                + TransformerState.bufferBytes(config, MAX_BATCH);
+                + TransformerState.bufferBytes(config, MAX_BATCH, config.ffnSize(), expertCount);
     }
 
     @Override
     public InferenceState newState(int contextLength, KvCacheType cacheType) {
         var cache = backend.newKvCache(config.layers(), contextLength, config.kvHeads(), config.headDim(), cacheType);
-        return new TransformerState(config, cache, contextLength, MAX_BATCH);
+        return new TransformerState(config, cache, contextLength, MAX_BATCH, config.ffnSize(), expertCount);
     }
 
     @Override
@@ -235,10 +232,7 @@ public final class QwenTransformer implements LanguageModel {
             backend.add(s.x, s.xb, batch * hidden);
 
             backend.rmsnorm(s.xb, s.x, w.ffnNorm(), batch, hidden, eps);
-            backend.matmul(w.gateUp(), s.xb, s.gateUp, batch);
-            backend.swiglu(s.hb, s.hb2, batch * c.ffnSize());
-            backend.matmul(w.wDown(), s.hb, s.xb, batch);
-            backend.add(s.x, s.xb, batch * hidden);
+            w.ffn().addInto(backend, s.xb, s.x, batch, s);
         }
     }
 }

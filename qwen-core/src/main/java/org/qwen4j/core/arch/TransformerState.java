@@ -11,6 +11,7 @@ import org.qwen4j.spi.ModelConfig;
  */
 final class TransformerState implements InferenceState {
     final int maxBatch;
+    final int hidden;
     final KvCache cache;
     final float[] x;
     final float[] xb;
@@ -18,20 +19,28 @@ final class TransformerState implements InferenceState {
     final float[] k;
     final float[] v;
     final float[] attn;
+    /** Feed-forward intermediates (gate, then up), as wide as the model's widest SwiGLU network. */
     final float[] hb;
     final float[] hb2;
     final float[] lastRow;
-    /** Output buffers in the order of {@link LayerWeights#qkv()} and {@link LayerWeights#gateUp()}. */
+    /** Output buffers in the order of {@link LayerWeights#qkv()} and {@link SwiGlu#gateUp()}. */
     final float[][] qkv;
     final float[][] gateUp;
+    /** Routing buffers of the mixture-of-experts blocks; null for a dense model. */
+    final ExpertRouting routing;
     private float[] batchLogits;
     private final int contextLength;
     private final int vocab;
     private int position;
     private boolean closed;
 
-    TransformerState(ModelConfig c, KvCache cache, int contextLength, int maxBatch) {
+    /**
+     * Buffers for {@code maxBatch} tokens of a model with configuration {@code c}, feed-forward networks
+     * at most {@code ffnWidth} wide and, when {@code experts > 0}, mixture-of-experts blocks of that many experts.
+     */
+    TransformerState(ModelConfig c, KvCache cache, int contextLength, int maxBatch, int ffnWidth, int experts) {
         this.maxBatch = maxBatch;
+        this.hidden = c.hiddenSize();
         this.cache = cache;
         this.contextLength = contextLength;
         this.vocab = c.vocabularySize();
@@ -44,18 +53,21 @@ final class TransformerState implements InferenceState {
         k = new float[maxBatch * kvDim];
         v = new float[maxBatch * kvDim];
         attn = new float[maxBatch * qDim];
-        hb = new float[maxBatch * c.ffnSize()];
-        hb2 = new float[maxBatch * c.ffnSize()];
+        hb = new float[maxBatch * ffnWidth];
+        hb2 = new float[maxBatch * ffnWidth];
         lastRow = new float[c.hiddenSize()];
         qkv = new float[][] {q, k, v};
         gateUp = new float[][] {hb, hb2};
+        routing = experts > 0 ? new ExpertRouting(experts, maxBatch, c.hiddenSize()) : null;
     }
 
-    static long bufferBytes(ModelConfig c, int maxBatch) {
+    /** Bytes of the buffers such a state allocates up front. */
+    static long bufferBytes(ModelConfig c, int maxBatch, int ffnWidth, int experts) {
         long qDim = (long) c.heads() * c.headDim();
         long kvDim = (long) c.kvHeads() * c.headDim();
-        long per = c.hiddenSize() + Math.max(c.hiddenSize(), qDim) + 2 * qDim + 2 * kvDim + 2L * c.ffnSize();
-        return (per * maxBatch + c.hiddenSize()) * Float.BYTES;
+        long per = c.hiddenSize() + Math.max(c.hiddenSize(), qDim) + 2 * qDim + 2 * kvDim + 2L * ffnWidth;
+        return (per * maxBatch + c.hiddenSize()) * Float.BYTES
+                + (experts > 0 ? ExpertRouting.bytes(experts, maxBatch, c.hiddenSize()) : 0);
     }
 
     /** Logits for a whole chunk, allocated on first use: only callers that want every position's logits pay for it. */
@@ -94,11 +106,15 @@ final class TransformerState implements InferenceState {
     public long memoryBytes() {
         return cache.memoryBytes() + (long) (x.length + xb.length + q.length + k.length + v.length + attn.length
                 + hb.length + hb2.length + lastRow.length) * Float.BYTES
+                + (routing == null ? 0 : ExpertRouting.bytes(routing.experts(), maxBatch, hidden))
                 + (batchLogits == null ? 0 : (long) batchLogits.length * Float.BYTES);
     }
 
     @Override
     public void close() {
-        closed = true;
+        if (!closed) {
+            closed = true;
+            cache.close();
+        }
     }
 }

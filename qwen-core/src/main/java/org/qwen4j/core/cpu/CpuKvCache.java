@@ -1,5 +1,6 @@
 package org.qwen4j.core.cpu;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import org.qwen4j.KvCacheType;
 import org.qwen4j.core.format.TensorFormats;
@@ -7,12 +8,15 @@ import org.qwen4j.spi.KvCache;
 import org.qwen4j.spi.TensorFormat;
 
 /**
- * Keys and values on the Java heap, one {@code [contextLength][kvHeads * headDim]} segment per layer
- * and kind, encoded with the {@link TensorFormat} of the cache type: the attention kernels then
- * read them with the same fused dequantize-dot kernels as weights. Also holds per-thread scratch:
- * one attention-score row and one decoded value row per worker.
+ * Keys and values in native memory owned by the cache, one {@code [contextLength][kvHeads * headDim]}
+ * segment per layer and kind, encoded with the {@link TensorFormat} of the cache type: the attention
+ * kernels then read them with the same decoders as weights. Native rather than heap memory because
+ * the Vector API only compiles loads of 16-bit lanes from a heap segment into vector instructions
+ * when the array holds that element type, and a layer may exceed the largest Java array. Also holds
+ * per-thread scratch: one attention-score row and one decoded value row per worker.
  */
 final class CpuKvCache implements KvCache {
+    private final Arena arena = Arena.ofShared();
     final TensorFormat format;
     final MemorySegment[] keys;
     final MemorySegment[] values;
@@ -33,14 +37,11 @@ final class CpuKvCache implements KvCache {
         this.rowBytes = format.byteSize(kvDim);
         this.headBytes = format.byteSize(headDim);
         long layerBytes = Math.multiplyExact(rowBytes, (long) contextLength);
-        if (layerBytes > Integer.MAX_VALUE - 64) {
-            throw new IllegalArgumentException("a KV cache layer of " + layerBytes + " bytes exceeds what one Java array holds");
-        }
         this.keys = new MemorySegment[layers];
         this.values = new MemorySegment[layers];
         for (int l = 0; l < layers; l++) {
-            keys[l] = MemorySegment.ofArray(new byte[(int) layerBytes]);
-            values[l] = MemorySegment.ofArray(new byte[(int) layerBytes]);
+            keys[l] = arena.allocate(layerBytes, 64);
+            values[l] = arena.allocate(layerBytes, 64);
         }
         this.scores = new float[threads][contextLength];
         this.valueRows = new float[threads][headDim];
@@ -89,6 +90,11 @@ final class CpuKvCache implements KvCache {
             format.quantize(k, b * kvDim, keys[layer], at, kvDim);
             format.quantize(v, b * kvDim, values[layer], at, kvDim);
         }
+    }
+
+    @Override
+    public void close() {
+        arena.close();
     }
 
     /** Byte offset of head {@code kvHead} at position {@code pos}. */

@@ -163,10 +163,11 @@ public final class SimdBackend implements Backend {
         job.values = kv.values[layer];
         job.startPos = startPos;
         job.heads = heads;
+        job.kvHeads = kvHeads;
         job.headDim = headDim;
         job.group = heads / kvHeads;
         job.scale = (float) (1.0 / Math.sqrt(headDim));
-        pool.run(batch * heads, 1, job);
+        pool.run(batch * kvHeads, 1, job);
         job.out = null;
         job.q = null;
         job.cache = null;
@@ -174,7 +175,11 @@ public final class SimdBackend implements Backend {
         job.values = null;
     }
 
-    /** Causal attention of one (token, head) pair per index, vectorised over the head dimension. */
+    /**
+     * Causal attention of one (token, KV head) pair per index. The query heads that share a KV head
+     * (grouped-query attention) are served together: each cached key and value row is decoded once
+     * and used by every query of the group, instead of once per query head.
+     */
     private static final class AttentionJob implements WorkerPool.RangeTask {
         float[] out;
         float[] q;
@@ -183,49 +188,70 @@ public final class SimdBackend implements Backend {
         MemorySegment values;
         int startPos;
         int heads;
+        int kvHeads;
         int headDim;
         int group;
         float scale;
 
         @Override
         public void run(int from, int to, int worker) {
+            int ctx = cache.contextLength;
             float[] s = cache.scores[worker];
+            if (s.length < group * ctx) s = cache.scores[worker] = new float[group * ctx];
             float[] row = cache.valueRows[worker];
             TensorFormat format = cache.format;
             for (int idx = from; idx < to; idx++) {
-                int b = idx / heads;
-                int h = idx % heads;
+                int b = idx / kvHeads;
+                int kvHead = idx % kvHeads;
                 int last = startPos + b;
-                int qo = idx * headDim;
-                int kvHead = h / group;
-                float max = Float.NEGATIVE_INFINITY;
+                int q0 = (b * heads + kvHead * group) * headDim;
                 for (int t = 0; t <= last; t++) {
-                    float d = format.dot(keys, cache.offset(t, kvHead), q, qo, headDim) * scale;
-                    s[t] = d;
-                    if (d > max) max = d;
+                    format.dequantizeFast(keys, cache.offset(t, kvHead), row, 0, headDim);
+                    for (int g = 0; g < group; g++) {
+                        s[g * ctx + t] = dot(q, q0 + g * headDim, row, headDim) * scale;
+                    }
                 }
-                float sum = 0;
-                for (int t = 0; t <= last; t++) {
-                    float e = (float) Math.exp(s[t] - max);
-                    s[t] = e;
-                    sum += e;
-                }
-                float inv = 1f / sum;
-                java.util.Arrays.fill(out, qo, qo + headDim, 0f);
+                for (int g = 0; g < group; g++) softmax(s, g * ctx, last + 1);
+                java.util.Arrays.fill(out, q0, q0 + group * headDim, 0f);
                 for (int t = 0; t <= last; t++) {
                     format.dequantizeFast(values, cache.offset(t, kvHead), row, 0, headDim);
-                    axpy(out, qo, row, 0, s[t] * inv, headDim);
+                    for (int g = 0; g < group; g++) axpy(out, q0 + g * headDim, row, s[g * ctx + t], headDim);
                 }
             }
         }
 
-        private static void axpy(float[] y, int yo, float[] x, int xo, float a, int n) {
+        /** Normalises {@code s[o..o+n)} into probabilities in place. */
+        private static void softmax(float[] s, int o, int n) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int t = 0; t < n; t++) max = Math.max(max, s[o + t]);
+            float sum = 0;
+            for (int t = 0; t < n; t++) {
+                float e = (float) Math.exp(s[o + t] - max);
+                s[o + t] = e;
+                sum += e;
+            }
+            float inv = 1f / sum;
+            for (int t = 0; t < n; t++) s[o + t] *= inv;
+        }
+
+        private static float dot(float[] a, int ao, float[] b, int n) {
+            int i = 0;
+            FloatVector acc = FloatVector.zero(F);
+            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+                acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, i), acc);
+            }
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < n; i++) sum += a[ao + i] * b[i];
+            return sum;
+        }
+
+        private static void axpy(float[] y, int yo, float[] x, float a, int n) {
             int i = 0;
             FloatVector va = FloatVector.broadcast(F, a);
             for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-                FloatVector.fromArray(F, x, xo + i).fma(va, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+                FloatVector.fromArray(F, x, i).fma(va, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
             }
-            for (; i < n; i++) y[yo + i] += a * x[xo + i];
+            for (; i < n; i++) y[yo + i] += a * x[i];
         }
     }
 

@@ -21,7 +21,8 @@ class GreedyContinuationTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
-        for (String model : List.of("tiny-qwen2", "tiny-qwen2-untied", "tiny-qwen3", "tiny-qwen2-yarn", "fullvocab-qwen2")) {
+        for (String model : List.of("tiny-qwen2", "tiny-qwen2-untied", "tiny-qwen3", "tiny-qwen2-yarn", "fullvocab-qwen2",
+                "tiny-qwen2moe", "tiny-qwen3moe")) {
             for (String type : Reference.types(model)) {
                 JsonNode entries = Reference.greedy(model, type);
                 for (int i = 0; i < entries.size(); i++) {

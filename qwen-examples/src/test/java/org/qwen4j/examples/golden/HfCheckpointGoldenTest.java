@@ -25,7 +25,8 @@ import org.qwen4j.Session;
  * as one batch and one token at a time on both backends, and the same greedy continuations.
  */
 class HfCheckpointGoldenTest {
-    private static final List<String> MODELS = List.of("tiny-qwen2", "tiny-qwen2-untied", "tiny-qwen3", "tiny-qwen2-yarn");
+    private static final List<String> MODELS = List.of("tiny-qwen2", "tiny-qwen2-untied", "tiny-qwen3", "tiny-qwen2-yarn",
+            "tiny-qwen2moe", "tiny-qwen3moe");
     private static final List<String> BACKENDS = List.of("cpu-simd", "cpu-reference");
 
     static Path folder(String model) {

@@ -110,6 +110,16 @@ final class Reference {
         };
     }
 
+    /**
+     * Whether llama.cpp's logits are a reference for this model and type. For a mixture of experts a
+     * small rounding can flip which experts a token is routed to, so llama.cpp's quantized MoE logits
+     * sit up to 0.22 from exact and only the float64 reference counts (testdata/README.md); its F32
+     * MoE logits agree with exact to 1e-6 and still count.
+     */
+    static boolean comparableWithLlamaCpp(String model, String type) {
+        return !model.endsWith("moe") || type.equalsIgnoreCase("f32");
+    }
+
     /** max |ours - golden| / max |golden| over the whole file. */
     static double relativeError(float[] ours, float[] golden) {
         if (ours.length != golden.length) {
