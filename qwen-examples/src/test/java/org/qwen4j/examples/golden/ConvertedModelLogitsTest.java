@@ -31,7 +31,8 @@ class ConvertedModelLogitsTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
-        for (String model : List.of("tiny-qwen2", "tiny-qwen2-untied", "tiny-qwen3", "tiny-qwen2-yarn")) {
+        for (String model : List.of("tiny-qwen2", "tiny-qwen2-untied", "tiny-qwen3", "tiny-qwen2-yarn", "tiny-qwen2moe",
+                "tiny-qwen3moe")) {
             if (!Reference.modelsPresent().contains(model)) continue;
             for (String source : List.of("gguf", "hf")) {
                 for (String type : Reference.types(model)) cases.add(Arguments.of(model, source, type));

@@ -2,12 +2,13 @@ package org.qwen4j.quant.convert;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.qwen4j.core.gguf.GgufTensorInfo;
 import org.qwen4j.spi.Metadata;
 import org.qwen4j.spi.ModelSource;
-import org.qwen4j.spi.Tensor;
 import org.qwen4j.spi.TensorFormat;
 
 /**
@@ -15,7 +16,8 @@ import org.qwen4j.spi.TensorFormat;
  * GGUF file of another {@link FileType}, the way llama-quantize does: the same choice of format per
  * tensor ({@link QuantizationPlan}), the same tensor order, the same metadata (every key copied, then
  * {@code general.quantization_version} = 2 and {@code general.file_type} set last, split keys dropped;
- * a Hugging Face checkpoint's own keys become GGUF's, see {@link GgufMetadataKeys}).
+ * a Hugging Face checkpoint's own keys become GGUF's, see {@link GgufMetadataKeys}; its experts are
+ * stacked as GGUF stacks them, see {@link GgufTensorAssembly}).
  * A tensor whose format does not change is copied byte for byte; every other one is decoded with its
  * format's reference {@link TensorFormat#dequantize} and encoded with the target's
  * {@link TensorFormat#quantize}, a slab of rows at a time on a fixed pool of threads, so the heap stays
@@ -54,12 +56,17 @@ public final class ModelQuantizer {
      * the type's own format, without llama.cpp's mixture and output-tensor rules.
      */
     public ConversionResult quantize(ModelSource source, Path output, FileType type, boolean pure) throws IOException {
-        List<GgufTensorInfo> infos = source.tensors().values().stream().map(t -> GgufTensorInfo.of(t, t.format())).toList();
+        Map<String, AssembledTensor> tensors = new HashMap<>();
+        List<GgufTensorInfo> infos = new ArrayList<>();
+        for (AssembledTensor t : GgufTensorAssembly.of(source)) {
+            tensors.put(t.name(), t);
+            infos.add(t.info());
+        }
         QuantizationPlan plan = QuantizationPlan.create(source.metadata(), infos, type, pure);
         try (ParallelGgufEncoder encoder = new ParallelGgufEncoder(threads, progress)) {
             return encoder.write(output, outputMetadata(source.metadata(), type), plan, planned -> {
-                Tensor t = source.tensor(planned.name());
-                return planned.copiesBytes() ? new TensorData.Bytes(t.data()) : new TensorData.Rows(decoder(t));
+                AssembledTensor t = tensors.get(planned.name());
+                return planned.copiesBytes() ? new TensorData.Bytes(t.pieces()) : new TensorData.Rows(t.decoder());
             });
         }
     }
@@ -74,17 +81,5 @@ public final class ModelQuantizer {
         md.remove(FILE_TYPE_KEY);
         md.put(FILE_TYPE_KEY, (long) type.llamaFileType());
         return md;
-    }
-
-    /** Rows of a source tensor decoded with its format's reference dequantizer. */
-    private static RowSource decoder(Tensor t) {
-        int columns = t.columns();
-        long rowBytes = t.rowBytes();
-        TensorFormat format = t.format();
-        return (first, rows, dst) -> {
-            for (int r = 0; r < rows; r++) {
-                format.dequantize(t.data(), (first + r) * rowBytes, dst, r * columns, columns);
-            }
-        };
     }
 }

@@ -73,13 +73,8 @@ final class ParallelGgufEncoder implements AutoCloseable {
                 Runnable slabWritten = () -> progress.update(number, tensors.size(), t.name(), done[0], total);
                 switch (data.apply(t)) {
                     case TensorData.Bytes b -> {
-                        long expected = t.output().byteSize();
-                        if (b.data().byteSize() != expected) {
-                            throw new IllegalStateException(t.name() + " has " + b.data().byteSize() + " bytes, "
-                                    + expected + " expected");
-                        }
-                        out.write(b.data());
-                        done[0] += expected;
+                        for (MemorySegment piece : b.pieces()) out.write(piece);
+                        done[0] += t.output().byteSize();
                     }
                     case TensorData.Rows r -> encode(out, t, r.source(), written -> {
                         done[0] += written;

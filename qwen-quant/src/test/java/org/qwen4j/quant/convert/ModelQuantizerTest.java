@@ -77,6 +77,15 @@ class ModelQuantizerTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"tiny-qwen2-untied", "tiny-qwen3", "tiny-qwen2moe", "tiny-qwen3moe"})
+    void q8_0ConversionOfEveryArchitectureGivesTheFixturesTensors(String model) throws IOException {
+        Path out = convert(Fixtures.model(model, "f32"), FileType.Q8_0, false, 2);
+        try (GgufSource ours = GgufReader.open(out); GgufSource fixture = GgufReader.open(Fixtures.model(model, "q8_0"))) {
+            assertSameTensors(fixture, ours, Set.of());
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"f16", "bf16"})
     void floatConversionsRoundLikeTheFixtures(String type) throws IOException {
         Path out = convert(Fixtures.model("tiny-qwen2", "f32"), FileType.parse(type), false, 2);
@@ -149,7 +158,8 @@ class ModelQuantizerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-qwen2", "tiny-qwen2-untied", "tiny-qwen3", "tiny-qwen2-yarn"})
+    @ValueSource(strings = {"tiny-qwen2", "tiny-qwen2-untied", "tiny-qwen3", "tiny-qwen2-yarn", "tiny-qwen2moe",
+            "tiny-qwen3moe"})
     void aHuggingFaceFolderConvertedToF32HasTheF32FixturesWeightsBitForBit(String model) throws IOException {
         Path out = convert(Fixtures.testdata().resolve("models/" + model + "/hf"), FileType.F32, false, 2);
         try (GgufSource ours = GgufReader.open(out); GgufSource fixture = GgufReader.open(Fixtures.model(model, "f32"))) {
