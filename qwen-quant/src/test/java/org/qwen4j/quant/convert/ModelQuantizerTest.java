@@ -32,7 +32,8 @@ import org.qwen4j.spi.TensorFormat;
  * quantizers are ggml's reference quantizers but which quantizes every weight matrix to the file's
  * type. llama.cpp's quantizer gives a tied embedding Q6_K in a Q4_0 file (demoted to Q8_0 here, rows
  * of 64), so the Q4_0 fixture equals a {@code --pure} conversion, and the default conversion differs
- * from it in that one tensor only.
+ * from it in that one tensor only; whole files written by llama-quantize itself
+ * ({@code testdata/llama-quantize/}) are matched byte for byte.
  */
 class ModelQuantizerTest {
     @TempDir
@@ -42,6 +43,14 @@ class ModelQuantizerTest {
         Path out = dir.resolve(input.getFileName() + "-" + type + (pure ? "-pure" : "") + "-" + threads + ".gguf");
         new ModelQuantizer(threads, ConversionProgress.NONE).quantize(input, out, type, pure);
         return out;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-qwen2", "tiny-qwen2moe"})
+    void q4_0ConversionIsLlamaQuantizesFileByteForByte(String model) throws IOException {
+        Path out = convert(Fixtures.model(model, "f32"), FileType.Q4_0, false, 2);
+        Path llama = Fixtures.testdata().resolve("llama-quantize/" + model + "-Q4_0.gguf");
+        assertEquals(-1, Files.mismatch(llama, out), "first differing byte");
     }
 
     @Test
