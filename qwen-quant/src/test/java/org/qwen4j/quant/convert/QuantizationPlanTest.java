@@ -9,12 +9,13 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.qwen4j.core.format.TensorFormats;
 import org.qwen4j.core.gguf.GgufTensorInfo;
 
 /** The format llama.cpp's quantizer would give each tensor, for the file types whose formats are installed. */
 class QuantizationPlanTest {
     private static final List<FileType> INSTALLED = Stream.of(FileType.values())
-            .filter(t -> org.qwen4j.core.format.TensorFormats.byName(t.defaultFormat()).isPresent()).toList();
+            .filter(t -> TensorFormats.byName(t.defaultFormat()).isPresent()).toList();
 
     private static QuantizationPlan plan(List<GgufTensorInfo> tensors, FileType type, boolean pure) {
         return QuantizationPlan.create(Fixtures.metadata("qwen2", 2, 0), tensors, type, pure);
@@ -105,6 +106,48 @@ class QuantizationPlanTest {
         assertEquals("Q8_0", plan.formatOf("blk.0.attn_v.weight").name());
         assertEquals("Q8_0", plan.formatOf("blk.1.attn_k.weight").name());
         assertEquals("Q4_0", plan.formatOf("blk.1.attn_q.weight").name());
+    }
+
+    /** The layers llama.cpp's {@code use_more_bits} picks out of 24: the first and last three, and every third between. */
+    private static final List<Integer> MORE_BITS_OF_24 = List.of(0, 1, 2, 5, 8, 11, 14, 17, 20, 21, 22, 23);
+
+    private static void assumeKQuants() {
+        assumeTrue(Stream.of("Q4_K", "Q5_K", "Q6_K", "Q5_0", "Q5_1").allMatch(f -> TensorFormats.byName(f).isPresent()),
+                "the K-quant formats are not installed");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = FileType.class, names = {"Q4_K_M", "Q5_K_M"})
+    void mixturesGiveQ6_KToTheValueAndFfnDownMatricesOfTheLayersThatNeedMoreBits(FileType type) {
+        assumeKQuants();
+        QuantizationPlan plan = QuantizationPlan.create(Fixtures.metadata("qwen2", 24, 0),
+                Fixtures.qwen2(1024, 24, 256, 2048, 1000, false), type, false);
+        for (int layer = 0; layer < 24; layer++) {
+            String more = MORE_BITS_OF_24.contains(layer) ? "Q6_K" : type.defaultFormat();
+            assertEquals(more, plan.formatOf("blk." + layer + ".attn_v.weight").name(), "attn_v of layer " + layer);
+            assertEquals(more, plan.formatOf("blk." + layer + ".ffn_down.weight").name(), "ffn_down of layer " + layer);
+            assertEquals(type.defaultFormat(), plan.formatOf("blk." + layer + ".attn_q.weight").name());
+            assertEquals(type.defaultFormat(), plan.formatOf("blk." + layer + ".ffn_up.weight").name());
+        }
+        assertEquals("Q6_K", plan.formatOf("output.weight").name());
+        assertEquals(type.defaultFormat(), plan.formatOf("token_embd.weight").name());
+    }
+
+    @Test
+    void kQuantRowsThatDoNotDivideInto256FallBackAsLlamaCppDoes() {
+        assumeKQuants();
+        // Qwen2.5-0.5B's width: rows of 896 are 3.5 blocks of 256.
+        QuantizationPlan q4 = QuantizationPlan.create(Fixtures.metadata("qwen2", 24, 0),
+                Fixtures.qwen2(896, 24, 128, 4864, 1000, true), FileType.Q4_K_M, false);
+        assertEquals("Q5_0", q4.formatOf("blk.3.attn_q.weight").name());
+        assertEquals("Q8_0", q4.formatOf("blk.0.attn_v.weight").name(), "Q6_K falls back to Q8_0");
+        assertEquals("Q4_K", q4.formatOf("blk.3.ffn_down.weight").name(), "rows of 4864 are 19 blocks");
+        assertEquals("Q6_K", q4.formatOf("blk.0.ffn_down.weight").name());
+        assertEquals("Q8_0", q4.formatOf("token_embd.weight").name());
+        QuantizationPlan q5 = QuantizationPlan.create(Fixtures.metadata("qwen2", 24, 0),
+                Fixtures.qwen2(896, 24, 128, 4864, 1000, true), FileType.Q5_K_M, false);
+        assertEquals("Q5_1", q5.formatOf("blk.3.attn_q.weight").name());
+        assertEquals(List.of(), q5.substitutions());
     }
 
     @Test
