@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import org.qwen4j.core.gguf.GgufTensorInfo;
 import org.qwen4j.core.gguf.GgufWriter;
 import org.qwen4j.spi.TensorFormat;
@@ -70,7 +71,7 @@ final class ParallelGgufEncoder implements AutoCloseable {
             for (int i = 0; i < tensors.size(); i++) {
                 PlannedTensor t = tensors.get(i);
                 int number = i + 1;
-                Runnable slabWritten = () -> progress.update(number, tensors.size(), t.name(), done[0], total);
+                Runnable report = () -> progress.update(number, tensors.size(), t.name(), done[0], total);
                 switch (data.apply(t)) {
                     case TensorData.Bytes b -> {
                         for (MemorySegment piece : b.pieces()) out.write(piece);
@@ -78,11 +79,11 @@ final class ParallelGgufEncoder implements AutoCloseable {
                     }
                     case TensorData.Rows r -> encode(out, t, r.source(), written -> {
                         done[0] += written;
-                        slabWritten.run();
+                        report.run();
                     });
                 }
                 perFormat.merge(t.target().name(), 1, Integer::sum);
-                slabWritten.run();
+                report.run();
             }
         }
         List<String> notes = new ArrayList<>(plan.fallbacks());
@@ -91,11 +92,7 @@ final class ParallelGgufEncoder implements AutoCloseable {
                 Duration.ofNanos(System.nanoTime() - start));
     }
 
-    private interface SlabListener {
-        void written(long bytes);
-    }
-
-    private void encode(GgufWriter out, PlannedTensor t, RowSource source, SlabListener listener) throws IOException {
+    private void encode(GgufWriter out, PlannedTensor t, RowSource source, LongConsumer slabWritten) throws IOException {
         TensorFormat target = t.target();
         GgufTensorInfo info = t.output();
         int columns = Math.toIntExact(info.shape()[0]);
@@ -109,10 +106,10 @@ final class ParallelGgufEncoder implements AutoCloseable {
             if (buffers[k & 1] == null) buffers[k & 1] = new byte[Math.toIntExact(slabRows * rowBytes)];
             Slab slab = start(source, target, columns, rowBytes, first, Math.min(slabRows, rows - first), chunkRows,
                     buffers[k & 1]);
-            if (pending != null) listener.written(finish(pending, out));
+            if (pending != null) slabWritten.accept(finish(pending, out));
             pending = slab;
         }
-        if (pending != null) listener.written(finish(pending, out));
+        if (pending != null) slabWritten.accept(finish(pending, out));
     }
 
     private Slab start(RowSource source, TensorFormat target, int columns, long rowBytes, int first, int rows,
