@@ -14,40 +14,45 @@ import org.qwen4j.Session;
 
 /**
  * {@code qwen4j bench}, measured like llama.cpp's llama-bench: prompt processing is one batch of
- * {@code -p} random tokens from an empty context; generation is {@code -n} single-token steps from
- * an empty context. One warm-up run, then {@code -r} repetitions; mean and sample standard deviation
- * of tokens per second.
+ * {@code -p} random tokens; generation is {@code -n} single-token steps; both start from a context
+ * already holding {@code -d} tokens (default 0, as llama-bench's {@code -d}), which is not timed.
+ * One warm-up run, then {@code -r} repetitions; mean and sample standard deviation of tokens per
+ * second.
  */
 final class BenchCommand {
     private BenchCommand() {
     }
 
     static void run(String[] argv, PrintStream out, PrintStream err) {
-        Args a = new Args(argv, 1, Stream.concat(ModelOpener.VALUED.stream(), Stream.of("-p", "-n", "-r", "--repetitions"))
+        Args a = new Args(argv, 1, Stream.concat(ModelOpener.VALUED.stream(), Stream.of("-p", "-n", "-r", "--repetitions", "-d", "--depth"))
                 .collect(Collectors.toSet()), Set.of("--json"));
         int p = a.getInt(512, "-p");
         int n = a.getInt(128, "-n");
         int reps = a.getInt(5, "-r", "--repetitions");
-        if (p < 0 || n < 0 || reps < 1) throw new Args.UsageException("-p and -n must be >= 0 and -r >= 1");
+        int depth = a.getInt(0, "-d", "--depth");
+        if (p < 0 || n < 0 || depth < 0 || reps < 1) {
+            throw new Args.UsageException("-p, -n and -d must be >= 0 and -r >= 1");
+        }
         long loadStart = System.nanoTime();
-        try (Model model = ModelOpener.open(a, Math.max(1, p + n), KvCacheType.F16); Session s = model.newSession()) {
+        try (Model model = ModelOpener.open(a, Math.max(1, depth + Math.max(p, n)), KvCacheType.F16); Session s = model.newSession()) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             ModelInfo info = model.info();
             SplittableRandom random = new SplittableRandom(1234);
             int vocab = info.vocabularySize();
+            int[] context = depth > 0 ? random.ints(depth, 0, vocab).toArray() : null;
             double[] pp = new double[reps];
             double[] tg = new double[reps];
             for (int r = -1; r < reps; r++) { // r = -1 is the warm-up
                 if (p > 0) {
                     int[] prompt = random.ints(p, 0, vocab).toArray();
-                    s.reset();
+                    fill(s, context);
                     long t0 = System.nanoTime();
                     s.append(prompt);
                     double sec = (System.nanoTime() - t0) / 1e9;
                     if (r >= 0) pp[r] = p / sec;
                 }
                 if (n > 0) {
-                    s.reset();
+                    fill(s, context);
                     int[] one = new int[1];
                     long t0 = System.nanoTime();
                     for (int i = 0; i < n; i++) {
@@ -63,6 +68,7 @@ final class BenchCommand {
                 Map<String, Object> json = new LinkedHashMap<>();
                 if (p > 0) json.put("pp", stats(p, pp));
                 if (n > 0) json.put("tg", stats(n, tg));
+                if (depth > 0) json.put("depth", depth);
                 json.put("threads", info.threads());
                 out.println(Json.write(json));
             } else {
@@ -70,10 +76,17 @@ final class BenchCommand {
                 out.printf("| --- | --- | --- | --- | --- | --- | --- |%n");
                 String head = String.format("| %s | %s | %.2f B | %s | %d", info.name(), info.weightType(),
                         info.parameters() / 1e9, info.backend(), info.threads());
-                if (p > 0) out.printf("%s | pp%d | %.2f ± %.2f |%n", head, p, mean(pp), stddev(pp));
-                if (n > 0) out.printf("%s | tg%d | %.2f ± %.2f |%n", head, n, mean(tg), stddev(tg));
+                String at = depth > 0 ? " @ d" + depth : "";
+                if (p > 0) out.printf("%s | pp%d%s | %.2f ± %.2f |%n", head, p, at, mean(pp), stddev(pp));
+                if (n > 0) out.printf("%s | tg%d%s | %.2f ± %.2f |%n", head, n, at, mean(tg), stddev(tg));
             }
         }
+    }
+
+    /** Empties the session and, for a depth, evaluates the untimed context first. */
+    private static void fill(Session s, int[] context) {
+        s.reset();
+        if (context != null) s.append(context);
     }
 
     private static Map<String, Object> stats(int tokens, double[] v) {

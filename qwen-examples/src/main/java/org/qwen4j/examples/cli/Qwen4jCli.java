@@ -20,7 +20,7 @@ public final class Qwen4jCli {
               detokenize -m MODEL --ids 1,2,3
               logits     -m MODEL --ids 1,2,3 -o FILE [--incremental] [-t THREADS] [--cache-type f32]
               (--cache-type f32|f16|q8_0: KV cache precision; logits defaults to f32, the others to f16)
-              bench      -m MODEL [-p 512] [-n 128] [-t THREADS] [-r REPS] [--json]
+              bench      -m MODEL [-p 512] [-n 128] [-d DEPTH] [-t THREADS] [-r REPS] [--json]
               quantize   -i INPUT -o OUTPUT.gguf --type TYPE [-t THREADS] [--pure]   (or: INPUT OUTPUT TYPE [THREADS])
               synth      --preset NAME --type TYPE -o FILE [--seed S] [--vocab FILE] [-t THREADS] [--pure]
 

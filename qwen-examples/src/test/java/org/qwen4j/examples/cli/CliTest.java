@@ -142,6 +142,15 @@ class CliTest {
     }
 
     @Test
+    void benchAtDepthMeasuresAfterAnUntimedContext() throws Exception {
+        Result r = cli("bench", "-m", model("tiny-qwen2", "f32"), "-p", "8", "-n", "4", "-d", "100", "-r", "1", "-t", "2", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = JSON.readTree(r.out());
+        assertEquals(100, j.get("depth").asInt());
+        assertTrue(j.at("/tg/mean").asDouble() > 0);
+    }
+
+    @Test
     void unknownOptionExitsWithUsage() {
         Result r = cli("generate", "--bogus");
         assertEquals(2, r.code());
