@@ -21,9 +21,14 @@ public final class Qwen4jCli {
               logits     -m MODEL --ids 1,2,3 -o FILE [--incremental] [-t THREADS] [--cache-type f32]
               (--cache-type f32|f16|q8_0: KV cache precision; logits defaults to f32, the others to f16)
               bench      -m MODEL [-p 512] [-n 128] [-d DEPTH] [-t THREADS] [-r REPS] [--json]
+              quantize   -i INPUT -o OUTPUT.gguf --type TYPE [-t THREADS] [--pure]   (or: INPUT OUTPUT TYPE [THREADS])
+              synth      --preset NAME --type TYPE -o FILE [--seed S] [--vocab FILE] [-t THREADS] [--pure]
 
             MODEL is a .gguf file. Common options: -t/--threads N, --backend cpu-simd|cpu-reference,
             -c/--ctx-size N (context window; default min(model maximum, 4096)).
+            TYPE is f32, f16, bf16, q8_0, q4_0, q4_k_m (q4_k), q5_k_m (q5_k) or q6_k. synth presets: qwen2.5-0.5b,
+            qwen2.5-1.5b, qwen2.5-7b, qwen3-0.6b, qwen3-8b; or a shape: --arch --hidden --layers --heads --kv-heads
+            --ffn [--head-dim] [--untied] [--ctx].
             """;
 
     private Qwen4jCli() {
@@ -49,6 +54,8 @@ public final class Qwen4jCli {
                 case "detokenize" -> DetokenizeCommand.run(argv, out);
                 case "logits" -> LogitsCommand.run(argv, out, err);
                 case "bench" -> BenchCommand.run(argv, out, err);
+                case "quantize" -> QuantizeCommand.run(argv, err);
+                case "synth" -> SynthCommand.run(argv, err);
                 default -> throw new Args.UsageException("unknown command '" + argv[0] + "'");
             }
             out.flush();
