@@ -1,34 +1,71 @@
 package org.qwen4j.core.cpu;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.qwen4j.spi.Tensor;
 
 /**
- * The batched matrix product of prefill: each task decodes {@link #ROWS} weight rows once into a
- * per-thread float tile, then multiplies the tile with every token of the batch, four tokens at a
- * time, so that each loaded token vector feeds two and each weight vector four fused multiply-adds. Decoding
- * (the costly part for quantized weights) is paid once per batch instead of once per token, and
- * the weights stream from memory once per batch.
+ * The batched matrix product of prefill. Each task decodes {@link #ROWS} weight rows once into a
+ * per-thread float tile; a register-blocked micro-kernel then multiplies {@link #R} tile rows with
+ * two vectors' worth of tokens at a time. The activations are first transposed so that one vector
+ * load holds the same column of consecutive tokens: each weight is broadcast once and feeds two
+ * fused multiply-adds, each token vector feeds {@link #R}, and the twelve accumulators hold finished
+ * sums, so no horizontal reduction happens inside the product (a dot-product kernel pays one per
+ * output value). Decoding (the costly part for quantized weights) is paid once per batch instead of
+ * once per token, and the weights stream from memory once per batch.
  */
 final class GemmJob extends ProductJob {
-    /** Rows decoded together into one tile, then multiplied two at a time by {@link #TOKENS} tokens. */
-    static final int ROWS = 8;
-    private static final int TOKENS = 4;
+    /** Rows of the micro-kernel: 2·R accumulators, two token vectors and one broadcast weight fit sixteen AVX2 registers. */
+    private static final int R = 6;
+    /** Rows decoded together into one tile, then multiplied {@link #R} at a time. */
+    static final int ROWS = 2 * R;
     /** Below this many tokens the fused per-row kernels win: there is too little reuse to pay for decoding. */
     static final int MIN_BATCH = 4;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    /** Columns per slice; see {@link #run}. */
+    private static final int KC = 256;
 
     private final float[][] tiles;
+    /** Per thread: the tile's running sums, row by row, {@link #stride} tokens each. */
+    private final float[][] sums;
+    /** The batch transposed to column-major, {@link #stride} floats per column, zero past the last token. */
+    private float[] xt = new float[0];
+    private int stride;
 
     GemmJob(int threads) {
         this.tiles = new float[threads][];
+        this.sums = new float[threads][0];
     }
 
     @Override
     int units(Tensor w) {
         return (w.rows() + ROWS - 1) / ROWS;
+    }
+
+    /**
+     * Transposes the activations of this job; call after {@link #prepare}. Padding tokens up to a
+     * whole vector are zero, so the kernels never need a masked tail and their extra lanes are
+     * simply not stored.
+     */
+    void transpose() {
+        int cols = weights[0].columns();
+        for (int p = 1; p < count; p++) {
+            if (weights[p].columns() != cols) throw new IllegalArgumentException("products of one job must share their input width");
+        }
+        int bp = (batch + L - 1) / L * L;
+        if (xt.length < bp * cols) xt = new float[bp * cols];
+        float[] t = xt;
+        float[] x = this.x;
+        for (int b = 0; b < batch; b++) {
+            int src = b * cols;
+            for (int k = 0; k < cols; k++) t[k * bp + b] = x[src + k];
+        }
+        for (int b = batch; b < bp; b++) {
+            for (int k = 0; k < cols; k++) t[k * bp + b] = 0f;
+        }
+        stride = bp;
     }
 
     @Override
@@ -40,100 +77,136 @@ final class GemmJob extends ProductJob {
         long rowBytes = w.rowBytes();
         float[] tile = tiles[worker];
         if (tile == null || tile.length < ROWS * cols) tile = tiles[worker] = new float[ROWS * cols];
+        int bp = stride;
+        float[] acc = sums[worker];
+        if (acc.length < ROWS * bp) acc = sums[worker] = new float[ROWS * bp];
         for (int g = fromGroup; g < toGroup; g++) {
             int r0 = g * ROWS;
             int n = Math.min(ROWS, rows - r0);
             for (int r = 0; r < n; r++) {
                 w.format().dequantizeFast(w.data(), (r0 + r) * rowBytes, tile, r * cols, cols);
             }
-            if (cols % F.length() != 0) {
-                edge(tile, out, 0, n, r0, rows, cols);
-                continue;
-            }
-            // Token quads outside, row pairs inside: a quad of activation rows stays in L1 while it
-            // meets every row of the tile, so activations stream from L2 once per tile, not per pair.
-            int pairs = n / 2;
-            int b = 0;
-            for (; b + TOKENS <= batch; b += TOKENS) {
-                for (int j = 0; j < pairs; j++) kernel2x4(tile, 2 * j * cols, out, cols, b, r0 + 2 * j, rows);
-            }
-            for (; b < batch; b++) {
-                for (int j = 0; j < pairs; j++) kernel2x1(tile, 2 * j * cols, out, cols, b, r0 + 2 * j, rows);
-            }
-            if (n % 2 != 0) edge(tile, out, n - 1, n, r0, rows, cols);
-        }
-    }
-
-    /**
-     * Two rows by four tokens: eight independent accumulator chains plus the two row vectors and one
-     * token vector fit the sixteen AVX2 registers; wider tiles spill (measured: 4×3 ran at 40, 2×4 at
-     * 56 GFLOP/s on one core).
-     */
-    private void kernel2x4(float[] t, int to, float[] out, int cols, int b, int r0, int rows) {
-        float[] x = this.x;
-        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
-        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
-        int x0 = b * cols;
-        int x1 = x0 + cols;
-        int x2 = x1 + cols;
-        int x3 = x2 + cols;
-        for (int k = 0; k < cols; k += F.length()) {
-            FloatVector w0 = FloatVector.fromArray(F, t, to + k);
-            FloatVector w1 = FloatVector.fromArray(F, t, to + cols + k);
-            FloatVector v = FloatVector.fromArray(F, x, x0 + k);
-            a00 = w0.fma(v, a00);
-            a10 = w1.fma(v, a10);
-            v = FloatVector.fromArray(F, x, x1 + k);
-            a01 = w0.fma(v, a01);
-            a11 = w1.fma(v, a11);
-            v = FloatVector.fromArray(F, x, x2 + k);
-            a02 = w0.fma(v, a02);
-            a12 = w1.fma(v, a12);
-            v = FloatVector.fromArray(F, x, x3 + k);
-            a03 = w0.fma(v, a03);
-            a13 = w1.fma(v, a13);
-        }
-        int o = b * rows + r0;
-        out[o] = a00.reduceLanes(VectorOperators.ADD);
-        out[o + 1] = a10.reduceLanes(VectorOperators.ADD);
-        out[o + rows] = a01.reduceLanes(VectorOperators.ADD);
-        out[o + rows + 1] = a11.reduceLanes(VectorOperators.ADD);
-        out[o + 2 * rows] = a02.reduceLanes(VectorOperators.ADD);
-        out[o + 2 * rows + 1] = a12.reduceLanes(VectorOperators.ADD);
-        out[o + 3 * rows] = a03.reduceLanes(VectorOperators.ADD);
-        out[o + 3 * rows + 1] = a13.reduceLanes(VectorOperators.ADD);
-    }
-
-    private void kernel2x1(float[] t, int to, float[] out, int cols, int b, int r0, int rows) {
-        float[] x = this.x;
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-        int x0 = b * cols;
-        for (int k = 0; k < cols; k += F.length()) {
-            FloatVector v = FloatVector.fromArray(F, x, x0 + k);
-            a0 = FloatVector.fromArray(F, t, to + k).fma(v, a0);
-            a1 = FloatVector.fromArray(F, t, to + cols + k).fma(v, a1);
-        }
-        int o = b * rows + r0;
-        out[o] = a0.reduceLanes(VectorOperators.ADD);
-        out[o + 1] = a1.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** Tile rows {@code [from, to)} one at a time: an odd last row, or rows not a multiple of the vector width. */
-    private void edge(float[] t, float[] out, int from, int n, int r0, int rows, int cols) {
-        float[] x = this.x;
-        for (int b = 0; b < batch; b++) {
-            for (int r = from; r < n; r++) {
-                int to = r * cols;
-                int xo = b * cols;
-                FloatVector acc = FloatVector.zero(F);
-                int k = 0;
-                for (int upper = F.loopBound(cols); k < upper; k += F.length()) {
-                    acc = FloatVector.fromArray(F, t, to + k).fma(FloatVector.fromArray(F, x, xo + k), acc);
+            Arrays.fill(acc, 0, n * bp, 0f);
+            // Columns in slices of KC, so that a slice of the token panel (KC × 2L floats) and of six
+            // tile rows stay in L1 while the micro-kernel sweeps them; partial sums wait in acc.
+            // Within a slice: token pairs of vectors outside, row groups inside.
+            for (int k0 = 0; k0 < cols; k0 += KC) {
+                int k1 = Math.min(cols, k0 + KC);
+                for (int b0 = 0; b0 < bp; b0 += 2 * L) {
+                    boolean two = b0 + L < bp;
+                    int r = 0;
+                    for (; r + R <= n; r += R) {
+                        if (two) kernel6x2(tile, r * cols, cols, k0, k1, bp, b0, acc, r * bp);
+                        else kernel6x1(tile, r * cols, cols, k0, k1, bp, b0, acc, r * bp);
+                    }
+                    for (; r < n; r++) kernel1x2(tile, r * cols, k0, k1, bp, b0, two, acc, r * bp);
                 }
-                float sum = acc.reduceLanes(VectorOperators.ADD);
-                for (; k < cols; k++) sum += t[to + k] * x[xo + k];
-                out[b * rows + r0 + r] = sum;
+            }
+            for (int r = 0; r < n; r++) {
+                int a = r * bp;
+                for (int b = 0; b < batch; b++) out[b * rows + r0 + r] = acc[a + b];
             }
         }
+    }
+
+    /** Six rows by two token vectors over columns {@code [k0, k1)}, added to the running sums at {@code acc[ao..]}. */
+    private void kernel6x2(float[] t, int to, int cols, int k0, int k1, int bp, int b0, float[] acc, int ao) {
+        float[] xt = this.xt;
+        int o0 = ao + 0 * bp + b0;
+        int o1 = ao + 1 * bp + b0;
+        int o2 = ao + 2 * bp + b0;
+        int o3 = ao + 3 * bp + b0;
+        int o4 = ao + 4 * bp + b0;
+        int o5 = ao + 5 * bp + b0;
+        FloatVector a00 = FloatVector.fromArray(F, acc, o0), a01 = FloatVector.fromArray(F, acc, o0 + L);
+        FloatVector a10 = FloatVector.fromArray(F, acc, o1), a11 = FloatVector.fromArray(F, acc, o1 + L);
+        FloatVector a20 = FloatVector.fromArray(F, acc, o2), a21 = FloatVector.fromArray(F, acc, o2 + L);
+        FloatVector a30 = FloatVector.fromArray(F, acc, o3), a31 = FloatVector.fromArray(F, acc, o3 + L);
+        FloatVector a40 = FloatVector.fromArray(F, acc, o4), a41 = FloatVector.fromArray(F, acc, o4 + L);
+        FloatVector a50 = FloatVector.fromArray(F, acc, o5), a51 = FloatVector.fromArray(F, acc, o5 + L);
+        int t0 = to, t1 = t0 + cols, t2 = t1 + cols, t3 = t2 + cols, t4 = t3 + cols, t5 = t4 + cols;
+        for (int k = k0, xo = k0 * bp + b0; k < k1; k++, xo += bp) {
+            FloatVector x0 = FloatVector.fromArray(F, xt, xo);
+            FloatVector x1 = FloatVector.fromArray(F, xt, xo + L);
+            FloatVector w = FloatVector.broadcast(F, t[t0 + k]);
+            a00 = w.fma(x0, a00);
+            a01 = w.fma(x1, a01);
+            w = FloatVector.broadcast(F, t[t1 + k]);
+            a10 = w.fma(x0, a10);
+            a11 = w.fma(x1, a11);
+            w = FloatVector.broadcast(F, t[t2 + k]);
+            a20 = w.fma(x0, a20);
+            a21 = w.fma(x1, a21);
+            w = FloatVector.broadcast(F, t[t3 + k]);
+            a30 = w.fma(x0, a30);
+            a31 = w.fma(x1, a31);
+            w = FloatVector.broadcast(F, t[t4 + k]);
+            a40 = w.fma(x0, a40);
+            a41 = w.fma(x1, a41);
+            w = FloatVector.broadcast(F, t[t5 + k]);
+            a50 = w.fma(x0, a50);
+            a51 = w.fma(x1, a51);
+        }
+        a00.intoArray(acc, o0);
+        a01.intoArray(acc, o0 + L);
+        a10.intoArray(acc, o1);
+        a11.intoArray(acc, o1 + L);
+        a20.intoArray(acc, o2);
+        a21.intoArray(acc, o2 + L);
+        a30.intoArray(acc, o3);
+        a31.intoArray(acc, o3 + L);
+        a40.intoArray(acc, o4);
+        a41.intoArray(acc, o4 + L);
+        a50.intoArray(acc, o5);
+        a51.intoArray(acc, o5 + L);
+    }
+
+    /** Six rows by the last single token vector of an odd count. */
+    private void kernel6x1(float[] t, int to, int cols, int k0, int k1, int bp, int b0, float[] acc, int ao) {
+        float[] xt = this.xt;
+        int o0 = ao + 0 * bp + b0;
+        int o1 = ao + 1 * bp + b0;
+        int o2 = ao + 2 * bp + b0;
+        int o3 = ao + 3 * bp + b0;
+        int o4 = ao + 4 * bp + b0;
+        int o5 = ao + 5 * bp + b0;
+        FloatVector a0 = FloatVector.fromArray(F, acc, o0);
+        FloatVector a1 = FloatVector.fromArray(F, acc, o1);
+        FloatVector a2 = FloatVector.fromArray(F, acc, o2);
+        FloatVector a3 = FloatVector.fromArray(F, acc, o3);
+        FloatVector a4 = FloatVector.fromArray(F, acc, o4);
+        FloatVector a5 = FloatVector.fromArray(F, acc, o5);
+        int t0 = to, t1 = t0 + cols, t2 = t1 + cols, t3 = t2 + cols, t4 = t3 + cols, t5 = t4 + cols;
+        for (int k = k0, xo = k0 * bp + b0; k < k1; k++, xo += bp) {
+            FloatVector x0 = FloatVector.fromArray(F, xt, xo);
+            a0 = FloatVector.broadcast(F, t[t0 + k]).fma(x0, a0);
+            a1 = FloatVector.broadcast(F, t[t1 + k]).fma(x0, a1);
+            a2 = FloatVector.broadcast(F, t[t2 + k]).fma(x0, a2);
+            a3 = FloatVector.broadcast(F, t[t3 + k]).fma(x0, a3);
+            a4 = FloatVector.broadcast(F, t[t4 + k]).fma(x0, a4);
+            a5 = FloatVector.broadcast(F, t[t5 + k]).fma(x0, a5);
+        }
+        a0.intoArray(acc, o0);
+        a1.intoArray(acc, o1);
+        a2.intoArray(acc, o2);
+        a3.intoArray(acc, o3);
+        a4.intoArray(acc, o4);
+        a5.intoArray(acc, o5);
+    }
+
+    /** One row (a tile's rows past the last whole group of six) by one or two token vectors. */
+    private void kernel1x2(float[] t, int to, int k0, int k1, int bp, int b0, boolean two, float[] acc, int ao) {
+        float[] xt = this.xt;
+        int o = ao + b0;
+        // One vector: the second chain repeats the first, and is not stored.
+        int second = two ? L : 0;
+        FloatVector a0 = FloatVector.fromArray(F, acc, o), a1 = FloatVector.fromArray(F, acc, o + second);
+        for (int k = k0, xo = k0 * bp + b0; k < k1; k++, xo += bp) {
+            FloatVector w = FloatVector.broadcast(F, t[to + k]);
+            a0 = w.fma(FloatVector.fromArray(F, xt, xo), a0);
+            a1 = w.fma(FloatVector.fromArray(F, xt, xo + second), a1);
+        }
+        a0.intoArray(acc, o);
+        if (two) a1.intoArray(acc, o + L);
     }
 }

@@ -68,6 +68,7 @@ public final class SimdBackend implements Backend {
     private void products(Tensor[] weights, float[][] outs, int count, float[] x, int batch) {
         ProductJob job = batch >= GemmJob.MIN_BATCH ? gemm : rowDot;
         int units = job.prepare(weights, outs, count, x, batch);
+        if (job == gemm) gemm.transpose();
         try {
             pool.run(units, 4, job);
         } finally {
