@@ -49,6 +49,15 @@ public interface Backend extends AutoCloseable {
     KvCache newKvCache(int layers, int contextLength, int kvHeads, int headDim, org.qwen4j.KvCacheType type);
 
     /**
+     * The most scratch memory {@link #attention} may take for one session at {@code contextLength}
+     * positions, beyond the cache itself; counted when a session's memory is checked up front. The
+     * default assumes one row of scores and one decoded row per thread.
+     */
+    default long attentionScratchBytes(int contextLength, int heads, int kvHeads, int headDim) {
+        return (long) threads() * (contextLength + headDim) * Float.BYTES;
+    }
+
+    /**
      * Stores the batch's keys and values ({@code batch} rows of {@code kvHeads * headDim}) at
      * positions {@code startPos…} of {@code layer}, then computes causal scaled-dot-product attention
      * of the queries ({@code batch} rows of {@code heads * headDim}) over positions {@code 0…startPos+b}.

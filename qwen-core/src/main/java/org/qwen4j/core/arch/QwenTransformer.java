@@ -27,7 +27,7 @@ import org.qwen4j.spi.Tensor;
  */
 public final class QwenTransformer implements LanguageModel {
     /** Tokens evaluated together in one chunk of a prompt. */
-    static final int MAX_BATCH = 64;
+    static final int MAX_BATCH = 128;
 
     private final ModelConfig config;
     private final Backend backend;
@@ -148,7 +148,7 @@ public final class QwenTransformer implements LanguageModel {
     public long stateBytes(int contextLength, KvCacheType cacheType) {
         return (long) Math.ceil(2.0 * config.layers() * contextLength * config.kvHeads() * config.headDim()
                 * cacheType.bytesPerValue())
-                + (long) backend.threads() * (contextLength + config.headDim()) * Float.BYTES
+                + backend.attentionScratchBytes(contextLength, config.heads(), config.kvHeads(), config.headDim())
                 + TransformerState.bufferBytes(config, MAX_BATCH, config.ffnSize(), expertCount);
     }
 

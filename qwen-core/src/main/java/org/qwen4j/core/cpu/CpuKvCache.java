@@ -77,7 +77,9 @@ final class CpuKvCache implements KvCache {
 
     @Override
     public long memoryBytes() {
-        return 2L * keys.length * keys[0].byteSize() + (long) scores.length * (contextLength + headDim) * Float.BYTES;
+        long scratch = 0;
+        for (int w = 0; w < scores.length; w++) scratch += (long) (scores[w].length + valueRows[w].length) * Float.BYTES;
+        return 2L * keys.length * keys[0].byteSize() + scratch;
     }
 
     /** Encodes {@code batch} rows of keys and values into positions {@code startPos…} of {@code layer}. */

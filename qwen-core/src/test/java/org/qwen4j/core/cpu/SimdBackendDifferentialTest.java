@@ -143,10 +143,11 @@ class SimdBackendDifferentialTest {
         int headDim = 16;
         int kvDim = kvHeads * headDim;
         KvCacheType type = KvCacheType.parse(cacheType);
-        KvCache ca = REF.newKvCache(2, 32, kvHeads, headDim, type);
-        KvCache cb = SIMD.newKvCache(2, 32, kvHeads, headDim, type);
-        // a first chunk of 5 tokens, then 3 more attending to all 8
-        for (int[] chunk : new int[][] {{0, 5}, {5, 3}}) {
+        KvCache ca = REF.newKvCache(2, 48, kvHeads, headDim, type);
+        KvCache cb = SIMD.newKvCache(2, 48, kvHeads, headDim, type);
+        // a first chunk of 5 tokens, then 3 more attending to all 8, then chunks longer than the
+        // backend's blocks of queries that share decoded rows (8), ending off a block boundary
+        for (int[] chunk : new int[][] {{0, 5}, {5, 3}, {8, 13}, {21, 19}, {40, 1}}) {
             int start = chunk[0];
             int batch = chunk[1];
             float[] q = randoms(batch * heads * headDim);
