@@ -50,6 +50,23 @@ public interface Session extends AutoCloseable {
     /** Capacity of the context in tokens. */
     int contextLength();
 
+    /**
+     * Drops the cached tokens after the first {@code position}, which stay evaluated: a shared
+     * prefix is computed once and each continuation starts from it.
+     * <pre>{@code
+     * session.append(document);
+     * int mark = session.position();
+     * float[] a = session.append(questionA);
+     * session.rewind(mark);
+     * float[] b = session.append(questionB); // the document is not evaluated again
+     * }</pre>
+     * The conversation history is kept: the next {@link #ask} evaluates whatever its prompt needs
+     * past the tokens still cached.
+     *
+     * @throws IllegalArgumentException if {@code position} is negative or past {@link #position()}
+     */
+    void rewind(int position);
+
     /** Forgets the conversation and empties the cache. */
     void reset();
 

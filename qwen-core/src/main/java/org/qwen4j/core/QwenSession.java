@@ -120,6 +120,17 @@ final class QwenSession implements Session {
     }
 
     @Override
+    public void rewind(int position) {
+        checkOpen();
+        if (position < 0 || position > sequence.length()) {
+            throw new IllegalArgumentException("cannot rewind to " + position + ": the session holds "
+                    + sequence.length() + " tokens");
+        }
+        finishActive();
+        sequence.rewind(position);
+    }
+
+    @Override
     public void reset() {
         checkOpen();
         finishActive();

@@ -84,9 +84,16 @@ final class BenchCommand {
     }
 
     /** Empties the session and, for a depth, evaluates the untimed context first. */
+    /** Brings the session back to the untimed context: evaluated once, then kept by rewinding to it. */
     private static void fill(Session s, int[] context) {
-        s.reset();
-        if (context != null) s.append(context);
+        if (context == null) {
+            s.reset();
+        } else if (s.position() >= context.length) {
+            s.rewind(context.length);
+        } else {
+            s.reset();
+            s.append(context);
+        }
     }
 
     private static Map<String, Object> stats(int tokens, double[] v) {

@@ -150,6 +150,40 @@ class SessionBehaviourTest {
     }
 
     @Test
+    void rewindingKeepsThePrefixAndContinuesAsAFreshSessionWould() {
+        int[] prefix = {3707, 11, 1879, 0, 358};
+        int[] first = {3555, 1052};
+        int[] second = {1207, 86, 4000};
+        try (Session branched = model.newSession(); Session fresh = model.newSession()) {
+            branched.append(prefix);
+            branched.append(first);
+            branched.rewind(prefix.length);
+            assertEquals(prefix.length, branched.position());
+            float[] afterRewind = branched.evaluate(second);
+            fresh.append(prefix);
+            assertArrayEquals(fresh.evaluate(second), afterRewind, 1e-5f);
+        }
+    }
+
+    @Test
+    void rewindingPastTheEndOrToANegativePositionIsRefusedAndChangesNothing() {
+        try (Session s = model.newSession()) {
+            s.append(new int[] {3707, 11, 1879});
+            assertThrows(IllegalArgumentException.class, () -> s.rewind(4));
+            assertThrows(IllegalArgumentException.class, () -> s.rewind(-1));
+            assertEquals(3, s.position());
+        }
+    }
+
+    @Test
+    void aClosedSessionRefusesToRewind() {
+        Session s = model.newSession();
+        s.append(new int[] {3707});
+        s.close();
+        assertThrows(SessionClosedException.class, () -> s.rewind(0));
+    }
+
+    @Test
     void aClosedSessionRefusesWorkAndOthersCarryOn() {
         Session closed = model.newSession();
         Session other = model.newSession(GenerationOptions.greedy().maxTokens(4).ignoreEos(true));
