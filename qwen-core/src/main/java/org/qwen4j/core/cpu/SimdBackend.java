@@ -193,13 +193,18 @@ public final class SimdBackend implements Backend {
     }
 
     /**
-     * Causal attention of one (block of up to {@link #TOKENS} tokens, KV head) pair per index. Each
-     * cached key and value row is decoded once and used by every query that may see it: all the
-     * block's tokens and, for grouped-query attention, every query head that shares the KV head.
+     * Causal attention of one (block of up to {@link #TOKENS} tokens, KV head) pair per index. The
+     * cache is read in tiles of one vector's width of positions, each decoded once for every query
+     * that may see it: all the block's tokens and, for grouped-query attention, every query head
+     * that shares the KV head. Scores come from the key tile transposed (positions in lanes), so a
+     * vector of scores needs no horizontal sums; the weighted values accumulate in registers over
+     * a whole tile before they are written back.
      */
     private static final class AttentionJob implements WorkerPool.RangeTask {
         /** Tokens of a prompt that share the decoding of the cached rows. */
         static final int TOKENS = 8;
+        /** Positions per tile: one vector of scores. */
+        private static final int KT = F.length();
 
         float[] out;
         float[] q;
@@ -216,39 +221,126 @@ public final class SimdBackend implements Backend {
 
         @Override
         public void run(int from, int to, int worker) {
-            int ctx = cache.contextLength;
-            float[] row = cache.valueRows[worker];
-            TensorFormat format = cache.format;
+            int stride = (cache.contextLength + KT - 1) / KT * KT;
+            float[] tile = cache.valueRows[worker];
+            if (tile.length < 2 * KT * headDim) tile = cache.valueRows[worker] = new float[2 * KT * headDim];
             for (int idx = from; idx < to; idx++) {
                 int b0 = idx / kvHeads * TOKENS;
                 int b1 = Math.min(batch, b0 + TOKENS);
                 int kvHead = idx % kvHeads;
-                int last = startPos + b1 - 1;
                 int rows = (b1 - b0) * group;
                 float[] s = cache.scores[worker];
-                if (s.length < rows * ctx) s = cache.scores[worker] = new float[rows * ctx];
-                for (int t = 0; t <= last; t++) {
-                    format.dequantizeFast(keys, cache.offset(t, kvHead), row, 0, headDim);
-                    // Token b sits at position startPos + b and sees keys up to it.
-                    for (int b = Math.max(b0, t - startPos); b < b1; b++) {
-                        int q0 = (b * heads + kvHead * group) * headDim;
-                        int s0 = (b - b0) * group * ctx + t;
-                        for (int g = 0; g < group; g++) {
-                            s[s0 + g * ctx] = dot(q, q0 + g * headDim, row, headDim) * scale;
-                        }
+                if (s.length < rows * stride) s = cache.scores[worker] = new float[rows * stride];
+                scores(s, stride, tile, b0, b1, kvHead);
+                for (int r = 0; r < rows; r++) softmax(s, r * stride, startPos + b0 + r / group + 1);
+                weightedValues(s, stride, tile, b0, b1, kvHead);
+            }
+        }
+
+        /** The first query row of the block that sees position {@code t0}: token b sees up to startPos + b. */
+        private int firstRow(int t0, int b0) {
+            return Math.max(0, t0 - startPos - b0) * group;
+        }
+
+        /** Offset in {@code q} and {@code out} of query row {@code r} of the block starting at token b0. */
+        private int rowOffset(int r, int b0, int kvHead) {
+            int b = b0 + r / group;
+            return (b * heads + kvHead * group + r % group) * headDim;
+        }
+
+        private void scores(float[] s, int stride, float[] tile, int b0, int b1, int kvHead) {
+            int last = startPos + b1 - 1;
+            int rows = (b1 - b0) * group;
+            int kt = KT * headDim; // the transposed tile follows the row-major one
+            TensorFormat format = cache.format;
+            for (int t0 = 0; t0 <= last; t0 += KT) {
+                int n = Math.min(KT, last + 1 - t0);
+                for (int j = 0; j < n; j++) format.dequantizeFast(keys, cache.offset(t0 + j, kvHead), tile, j * headDim, headDim);
+                for (int d = 0; d < headDim; d++) {
+                    int o = kt + d * KT;
+                    for (int j = 0; j < n; j++) tile[o + j] = tile[j * headDim + d];
+                    for (int j = n; j < KT; j++) tile[o + j] = 0f;
+                }
+                int r = firstRow(t0, b0);
+                for (; r + 4 <= rows; r += 4) {
+                    int q0 = rowOffset(r, b0, kvHead), q1 = rowOffset(r + 1, b0, kvHead);
+                    int q2 = rowOffset(r + 2, b0, kvHead), q3 = rowOffset(r + 3, b0, kvHead);
+                    FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+                    for (int d = 0; d < headDim; d++) {
+                        FloatVector k = FloatVector.fromArray(F, tile, kt + d * KT);
+                        a0 = FloatVector.broadcast(F, q[q0 + d]).fma(k, a0);
+                        a1 = FloatVector.broadcast(F, q[q1 + d]).fma(k, a1);
+                        a2 = FloatVector.broadcast(F, q[q2 + d]).fma(k, a2);
+                        a3 = FloatVector.broadcast(F, q[q3 + d]).fma(k, a3);
                     }
+                    a0.mul(scale).intoArray(s, r * stride + t0);
+                    a1.mul(scale).intoArray(s, (r + 1) * stride + t0);
+                    a2.mul(scale).intoArray(s, (r + 2) * stride + t0);
+                    a3.mul(scale).intoArray(s, (r + 3) * stride + t0);
                 }
-                for (int b = b0; b < b1; b++) {
-                    int q0 = (b * heads + kvHead * group) * headDim;
-                    java.util.Arrays.fill(out, q0, q0 + group * headDim, 0f);
-                    for (int g = 0; g < group; g++) softmax(s, ((b - b0) * group + g) * ctx, startPos + b + 1);
+                for (; r < rows; r++) {
+                    int q0 = rowOffset(r, b0, kvHead);
+                    // Two chains over alternate dimensions, so that one row does not wait on fma latency.
+                    FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+                    int d = 0;
+                    for (; d + 2 <= headDim; d += 2) {
+                        a0 = FloatVector.broadcast(F, q[q0 + d]).fma(FloatVector.fromArray(F, tile, kt + d * KT), a0);
+                        a1 = FloatVector.broadcast(F, q[q0 + d + 1]).fma(FloatVector.fromArray(F, tile, kt + (d + 1) * KT), a1);
+                    }
+                    if (d < headDim) a0 = FloatVector.broadcast(F, q[q0 + d]).fma(FloatVector.fromArray(F, tile, kt + d * KT), a0);
+                    a0.add(a1).mul(scale).intoArray(s, r * stride + t0);
                 }
-                for (int t = 0; t <= last; t++) {
-                    format.dequantizeFast(values, cache.offset(t, kvHead), row, 0, headDim);
-                    for (int b = Math.max(b0, t - startPos); b < b1; b++) {
-                        int q0 = (b * heads + kvHead * group) * headDim;
-                        int s0 = (b - b0) * group * ctx + t;
-                        for (int g = 0; g < group; g++) axpy(out, q0 + g * headDim, row, s[s0 + g * ctx], headDim);
+            }
+        }
+
+        private void weightedValues(float[] s, int stride, float[] tile, int b0, int b1, int kvHead) {
+            int last = startPos + b1 - 1;
+            int rows = (b1 - b0) * group;
+            for (int r = 0; r < rows; r++) {
+                int o = rowOffset(r, b0, kvHead);
+                java.util.Arrays.fill(out, o, o + headDim, 0f);
+            }
+            TensorFormat format = cache.format;
+            int lanes = F.length();
+            int wide = headDim / (4 * lanes) * (4 * lanes);
+            int vectors = headDim / lanes * lanes;
+            for (int t0 = 0; t0 <= last; t0 += KT) {
+                int n = Math.min(KT, last + 1 - t0);
+                for (int j = 0; j < n; j++) format.dequantizeFast(values, cache.offset(t0 + j, kvHead), tile, j * headDim, headDim);
+                for (int r = firstRow(t0, b0); r < rows; r++) {
+                    int o = rowOffset(r, b0, kvHead);
+                    int visible = Math.min(n, startPos + b0 + r / group - t0 + 1);
+                    int p = r * stride + t0;
+                    int c = 0;
+                    for (; c < wide; c += 4 * lanes) {
+                        FloatVector a0 = FloatVector.fromArray(F, out, o + c);
+                        FloatVector a1 = FloatVector.fromArray(F, out, o + c + lanes);
+                        FloatVector a2 = FloatVector.fromArray(F, out, o + c + 2 * lanes);
+                        FloatVector a3 = FloatVector.fromArray(F, out, o + c + 3 * lanes);
+                        for (int j = 0; j < visible; j++) {
+                            FloatVector w = FloatVector.broadcast(F, s[p + j]);
+                            int v = j * headDim + c;
+                            a0 = w.fma(FloatVector.fromArray(F, tile, v), a0);
+                            a1 = w.fma(FloatVector.fromArray(F, tile, v + lanes), a1);
+                            a2 = w.fma(FloatVector.fromArray(F, tile, v + 2 * lanes), a2);
+                            a3 = w.fma(FloatVector.fromArray(F, tile, v + 3 * lanes), a3);
+                        }
+                        a0.intoArray(out, o + c);
+                        a1.intoArray(out, o + c + lanes);
+                        a2.intoArray(out, o + c + 2 * lanes);
+                        a3.intoArray(out, o + c + 3 * lanes);
+                    }
+                    for (; c < vectors; c += lanes) {
+                        FloatVector a = FloatVector.fromArray(F, out, o + c);
+                        for (int j = 0; j < visible; j++) {
+                            a = FloatVector.broadcast(F, s[p + j]).fma(FloatVector.fromArray(F, tile, j * headDim + c), a);
+                        }
+                        a.intoArray(out, o + c);
+                    }
+                    for (; c < headDim; c++) {
+                        float sum = out[o + c];
+                        for (int j = 0; j < visible; j++) sum += s[p + j] * tile[j * headDim + c];
+                        out[o + c] = sum;
                     }
                 }
             }
@@ -256,37 +348,31 @@ public final class SimdBackend implements Backend {
 
         /** Normalises {@code s[o..o+n)} into probabilities in place. */
         private static void softmax(float[] s, int o, int n) {
-            float max = Float.NEGATIVE_INFINITY;
-            for (int t = 0; t < n; t++) max = Math.max(max, s[o + t]);
-            float sum = 0;
-            for (int t = 0; t < n; t++) {
+            // Vectorised throughout: at long contexts the exponentials, one per cached position and
+            // query head, cost more than the dot products (a scalar Math.exp is some 30 cycles).
+            int upper = F.loopBound(n);
+            FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            int t = 0;
+            for (; t < upper; t += F.length()) vmax = vmax.max(FloatVector.fromArray(F, s, o + t));
+            float max = vmax.reduceLanes(VectorOperators.MAX);
+            for (; t < n; t++) max = Math.max(max, s[o + t]);
+            FloatVector vsum = FloatVector.zero(F);
+            for (t = 0; t < upper; t += F.length()) {
+                FloatVector e = FloatVector.fromArray(F, s, o + t).sub(max).lanewise(VectorOperators.EXP);
+                e.intoArray(s, o + t);
+                vsum = vsum.add(e);
+            }
+            float sum = vsum.reduceLanes(VectorOperators.ADD);
+            for (; t < n; t++) {
                 float e = (float) Math.exp(s[o + t] - max);
                 s[o + t] = e;
                 sum += e;
             }
             float inv = 1f / sum;
-            for (int t = 0; t < n; t++) s[o + t] *= inv;
+            for (t = 0; t < upper; t += F.length()) FloatVector.fromArray(F, s, o + t).mul(inv).intoArray(s, o + t);
+            for (; t < n; t++) s[o + t] *= inv;
         }
 
-        private static float dot(float[] a, int ao, float[] b, int n) {
-            int i = 0;
-            FloatVector acc = FloatVector.zero(F);
-            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-                acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, i), acc);
-            }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
-            for (; i < n; i++) sum += a[ao + i] * b[i];
-            return sum;
-        }
-
-        private static void axpy(float[] y, int yo, float[] x, float a, int n) {
-            int i = 0;
-            FloatVector va = FloatVector.broadcast(F, a);
-            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-                FloatVector.fromArray(F, x, i).fma(va, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
-            }
-            for (; i < n; i++) y[yo + i] += a * x[i];
-        }
     }
 
     @Override
