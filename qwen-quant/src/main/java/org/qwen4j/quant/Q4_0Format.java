@@ -129,7 +129,9 @@ public final class Q4_0Format implements TensorFormat {
 
     /**
      * The 256-bit kernel: one 128-bit load holds a block's sixteen packed bytes, whose low and high
-     * nibbles widen in two halves each to eight floats. 128-bit byte vectors are what C2 compiles
+     * nibbles widen in two halves each to eight floats; the high nibbles come from a 16-bit shift
+     * (x86 has no byte shift, and the byte-lane shift C2 emulates cost a fifth of the kernel's
+     * speed: 2.9 against 3.5 GB/s on one thread). 128-bit byte vectors are what C2 compiles
      * on AVX2; 64-bit ones fell back to boxed Java code in a full decode (measured: 2.4 instead of
      * 11+ tokens/s for a Q4_0 model).
      */
@@ -143,8 +145,8 @@ public final class Q4_0Format implements TensorFormat {
         for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT_LE, block)));
             ByteVector packed = ByteVector.fromMemorySegment(B16, w, block + Short.BYTES, ByteOrder.LITTLE_ENDIAN);
-            ByteVector lo = packed.and((byte) 0x0F).sub((byte) 8);
-            ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
+            ByteVector lo = low(packed);
+            ByteVector hi = high(packed);
             FloatVector s0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xi));
             s0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1)).fma(FloatVector.fromArray(F, x, xi + 8), s0);
             FloatVector s1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xi + 16));
