@@ -145,8 +145,11 @@ public final class Q4_0Format implements TensorFormat {
         for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT_LE, block)));
             ByteVector packed = ByteVector.fromMemorySegment(B16, w, block + Short.BYTES, ByteOrder.LITTLE_ENDIAN);
-            ByteVector lo = low(packed);
-            ByteVector hi = high(packed);
+            // Inline rather than through low/high: those also see 64-bit vectors, and a helper that
+            // meets two vector shapes is compiled with boxed vectors (measured: prefill fell to a crawl).
+            ByteVector lo = packed.and((byte) 0x0F).sub((byte) 8);
+            ByteVector hi = packed.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                    .and((byte) 0x0F).sub((byte) 8);
             FloatVector s0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xi));
             s0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1)).fma(FloatVector.fromArray(F, x, xi + 8), s0);
             FloatVector s1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xi + 16));
