@@ -78,6 +78,8 @@ public final class WorkerPool implements AutoCloseable {
         drain(0);
         int spins = 0;
         while (pending.get() != 0) {
+            // Closed mid-job: workers leave without finishing, so stop waiting for them.
+            if (closed) throw new IllegalStateException("worker pool closed during a job");
             pause(++spins);
         }
         this.task = null;
@@ -127,5 +129,7 @@ public final class WorkerPool implements AutoCloseable {
     public void close() {
         closed = true;
         for (Thread w : workers) LockSupport.unpark(w);
+        Thread c = caller;
+        if (c != null) LockSupport.unpark(c);
     }
 }

@@ -44,4 +44,39 @@ class WorkerPoolTest {
             for (int i = 0; i < 10; i++) assertEquals(1, seen.get(i));
         }
     }
+
+    @Test
+    void closingThePoolWhileAWorkerIsBusyReleasesTheWaitingCaller() throws Exception {
+        WorkerPool pool = new WorkerPool(2, "test-close");
+        java.util.concurrent.CountDownLatch workerBusy = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        var outcome = new java.util.concurrent.CompletableFuture<Throwable>();
+        Thread caller = new Thread(() -> {
+            try {
+                pool.run(100, 50, (from, to, worker) -> {
+                    try {
+                        if (worker != 0) {
+                            workerBusy.countDown();
+                            release.await(); // the worker is stuck until the test lets it go
+                        } else {
+                            Thread.sleep(1); // slow enough for the worker to claim a chunk
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                outcome.complete(null);
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
+        caller.setDaemon(true);
+        caller.start();
+        workerBusy.await();
+        pool.close();
+        Throwable t = outcome.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        release.countDown();
+        assertEquals(IllegalStateException.class, t == null ? null : t.getClass(),
+                "the caller must be told the pool closed under its job, not wait for it forever");
+    }
 }
