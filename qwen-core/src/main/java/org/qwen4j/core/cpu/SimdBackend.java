@@ -161,7 +161,8 @@ public final class SimdBackend implements Backend {
 
     @Override
     public long attentionScratchBytes(int contextLength, int heads, int kvHeads, int headDim) {
-        return (long) threads() * ((long) AttentionJob.TOKENS * (heads / kvHeads) * contextLength + headDim) * Float.BYTES;
+        return (long) threads() * ((long) AttentionJob.TOKENS * (heads / kvHeads) * (AttentionJob.CHUNK + 2)
+                + 2L * F.length() * headDim) * Float.BYTES;
     }
 
     @Override
@@ -205,6 +206,8 @@ public final class SimdBackend implements Backend {
         static final int TOKENS = 8;
         /** Positions per tile: one vector of scores. */
         private static final int KT = F.length();
+        /** Positions per step of the online softmax, a multiple of {@link #KT}. */
+        static final int CHUNK = 256;
 
         float[] out;
         float[] q;
@@ -221,20 +224,83 @@ public final class SimdBackend implements Backend {
 
         @Override
         public void run(int from, int to, int worker) {
-            int stride = (cache.contextLength + KT - 1) / KT * KT;
             float[] tile = cache.valueRows[worker];
             if (tile.length < 2 * KT * headDim) tile = cache.valueRows[worker] = new float[2 * KT * headDim];
+            float[] s = cache.scores[worker];
+            int most = TOKENS * group;
+            if (s.length < most * (CHUNK + 2)) s = cache.scores[worker] = new float[most * (CHUNK + 2)];
+            // Per row, after the scores: the running maximum and sum of the online softmax.
+            int maxes = most * CHUNK;
+            int sums = maxes + most;
             for (int idx = from; idx < to; idx++) {
                 int b0 = idx / kvHeads * TOKENS;
                 int b1 = Math.min(batch, b0 + TOKENS);
                 int kvHead = idx % kvHeads;
                 int rows = (b1 - b0) * group;
-                float[] s = cache.scores[worker];
-                if (s.length < rows * stride) s = cache.scores[worker] = new float[rows * stride];
-                scores(s, stride, tile, b0, b1, kvHead);
-                for (int r = 0; r < rows; r++) softmax(s, r * stride, startPos + b0 + r / group + 1);
-                weightedValues(s, stride, tile, b0, b1, kvHead);
+                int last = startPos + b1 - 1;
+                for (int r = 0; r < rows; r++) {
+                    int o = rowOffset(r, b0, kvHead);
+                    java.util.Arrays.fill(out, o, o + headDim, 0f);
+                    s[maxes + r] = Float.NEGATIVE_INFINITY;
+                    s[sums + r] = 0f;
+                }
+                // Positions in chunks, with a softmax that rescales what it has summed so far when
+                // a later chunk raises a row's maximum (flash attention's online softmax): the
+                // scores of a chunk stay in L2 however long the context.
+                for (int c0 = 0; c0 <= last; c0 += CHUNK) {
+                    int c1 = Math.min(last + 1, c0 + CHUNK);
+                    scores(s, tile, b0, b1, kvHead, c0, c1);
+                    for (int r = firstRow(c0, b0); r < rows; r++) {
+                        int n = Math.min(c1, startPos + b0 + r / group + 1) - c0;
+                        fold(s, r * CHUNK, n, maxes + r, sums + r, rowOffset(r, b0, kvHead));
+                    }
+                    weightedValues(s, tile, b0, b1, kvHead, c0, c1);
+                }
+                for (int r = 0; r < rows; r++) {
+                    int o = rowOffset(r, b0, kvHead);
+                    scaleRow(o, 1f / s[sums + r]);
+                }
             }
+        }
+
+        /**
+         * Turns a row's {@code n} scores at {@code s[o..]} into weights relative to the running
+         * maximum, rescaling the row's output and sum so far when the maximum grows.
+         */
+        private void fold(float[] s, int o, int n, int maxAt, int sumAt, int outRow) {
+            int upper = F.loopBound(n);
+            FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            int t = 0;
+            for (; t < upper; t += F.length()) vmax = vmax.max(FloatVector.fromArray(F, s, o + t));
+            float max = Math.max(s[maxAt], vmax.reduceLanes(VectorOperators.MAX));
+            for (; t < n; t++) max = Math.max(max, s[o + t]);
+            if (max > s[maxAt]) {
+                float shrink = (float) Math.exp(s[maxAt] - max); // 0 for the first chunk
+                s[sumAt] *= shrink;
+                scaleRow(outRow, shrink);
+                s[maxAt] = max;
+            }
+            FloatVector vsum = FloatVector.zero(F);
+            for (t = 0; t < upper; t += F.length()) {
+                FloatVector e = FloatVector.fromArray(F, s, o + t).sub(max).lanewise(VectorOperators.EXP);
+                e.intoArray(s, o + t);
+                vsum = vsum.add(e);
+            }
+            float sum = vsum.reduceLanes(VectorOperators.ADD);
+            for (; t < n; t++) {
+                float e = (float) Math.exp(s[o + t] - max);
+                s[o + t] = e;
+                sum += e;
+            }
+            s[sumAt] += sum;
+        }
+
+        private void scaleRow(int o, float factor) {
+            int c = 0;
+            for (int upper = F.loopBound(headDim); c < upper; c += F.length()) {
+                FloatVector.fromArray(F, out, o + c).mul(factor).intoArray(out, o + c);
+            }
+            for (; c < headDim; c++) out[o + c] *= factor;
         }
 
         /** The first query row of the block that sees position {@code t0}: token b sees up to startPos + b. */
@@ -248,12 +314,13 @@ public final class SimdBackend implements Backend {
             return (b * heads + kvHead * group + r % group) * headDim;
         }
 
-        private void scores(float[] s, int stride, float[] tile, int b0, int b1, int kvHead) {
-            int last = startPos + b1 - 1;
+        /** Scaled scores of positions {@code [c0, c1)} for the block's rows, at {@code s[r * CHUNK + t - c0]}. */
+        private void scores(float[] s, float[] tile, int b0, int b1, int kvHead, int c0, int c1) {
+            int last = c1 - 1;
             int rows = (b1 - b0) * group;
             int kt = KT * headDim; // the transposed tile follows the row-major one
             TensorFormat format = cache.format;
-            for (int t0 = 0; t0 <= last; t0 += KT) {
+            for (int t0 = c0; t0 <= last; t0 += KT) {
                 int n = Math.min(KT, last + 1 - t0);
                 for (int j = 0; j < n; j++) format.dequantizeFast(keys, cache.offset(t0 + j, kvHead), tile, j * headDim, headDim);
                 for (int d = 0; d < headDim; d++) {
@@ -273,10 +340,10 @@ public final class SimdBackend implements Backend {
                         a2 = FloatVector.broadcast(F, q[q2 + d]).fma(k, a2);
                         a3 = FloatVector.broadcast(F, q[q3 + d]).fma(k, a3);
                     }
-                    a0.mul(scale).intoArray(s, r * stride + t0);
-                    a1.mul(scale).intoArray(s, (r + 1) * stride + t0);
-                    a2.mul(scale).intoArray(s, (r + 2) * stride + t0);
-                    a3.mul(scale).intoArray(s, (r + 3) * stride + t0);
+                    a0.mul(scale).intoArray(s, r * CHUNK + t0 - c0);
+                    a1.mul(scale).intoArray(s, (r + 1) * CHUNK + t0 - c0);
+                    a2.mul(scale).intoArray(s, (r + 2) * CHUNK + t0 - c0);
+                    a3.mul(scale).intoArray(s, (r + 3) * CHUNK + t0 - c0);
                 }
                 for (; r < rows; r++) {
                     int q0 = rowOffset(r, b0, kvHead);
@@ -288,29 +355,26 @@ public final class SimdBackend implements Backend {
                         a1 = FloatVector.broadcast(F, q[q0 + d + 1]).fma(FloatVector.fromArray(F, tile, kt + (d + 1) * KT), a1);
                     }
                     if (d < headDim) a0 = FloatVector.broadcast(F, q[q0 + d]).fma(FloatVector.fromArray(F, tile, kt + d * KT), a0);
-                    a0.add(a1).mul(scale).intoArray(s, r * stride + t0);
+                    a0.add(a1).mul(scale).intoArray(s, r * CHUNK + t0 - c0);
                 }
             }
         }
 
-        private void weightedValues(float[] s, int stride, float[] tile, int b0, int b1, int kvHead) {
-            int last = startPos + b1 - 1;
+        /** Adds the weighted values of positions {@code [c0, c1)} to the block's output rows. */
+        private void weightedValues(float[] s, float[] tile, int b0, int b1, int kvHead, int c0, int c1) {
+            int last = c1 - 1;
             int rows = (b1 - b0) * group;
-            for (int r = 0; r < rows; r++) {
-                int o = rowOffset(r, b0, kvHead);
-                java.util.Arrays.fill(out, o, o + headDim, 0f);
-            }
             TensorFormat format = cache.format;
             int lanes = F.length();
             int wide = headDim / (4 * lanes) * (4 * lanes);
             int vectors = headDim / lanes * lanes;
-            for (int t0 = 0; t0 <= last; t0 += KT) {
+            for (int t0 = c0; t0 <= last; t0 += KT) {
                 int n = Math.min(KT, last + 1 - t0);
                 for (int j = 0; j < n; j++) format.dequantizeFast(values, cache.offset(t0 + j, kvHead), tile, j * headDim, headDim);
                 for (int r = firstRow(t0, b0); r < rows; r++) {
                     int o = rowOffset(r, b0, kvHead);
                     int visible = Math.min(n, startPos + b0 + r / group - t0 + 1);
-                    int p = r * stride + t0;
+                    int p = r * CHUNK + t0 - c0;
                     int c = 0;
                     for (; c < wide; c += 4 * lanes) {
                         FloatVector a0 = FloatVector.fromArray(F, out, o + c);
@@ -344,33 +408,6 @@ public final class SimdBackend implements Backend {
                     }
                 }
             }
-        }
-
-        /** Normalises {@code s[o..o+n)} into probabilities in place. */
-        private static void softmax(float[] s, int o, int n) {
-            // Vectorised throughout: at long contexts the exponentials, one per cached position and
-            // query head, cost more than the dot products (a scalar Math.exp is some 30 cycles).
-            int upper = F.loopBound(n);
-            FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-            int t = 0;
-            for (; t < upper; t += F.length()) vmax = vmax.max(FloatVector.fromArray(F, s, o + t));
-            float max = vmax.reduceLanes(VectorOperators.MAX);
-            for (; t < n; t++) max = Math.max(max, s[o + t]);
-            FloatVector vsum = FloatVector.zero(F);
-            for (t = 0; t < upper; t += F.length()) {
-                FloatVector e = FloatVector.fromArray(F, s, o + t).sub(max).lanewise(VectorOperators.EXP);
-                e.intoArray(s, o + t);
-                vsum = vsum.add(e);
-            }
-            float sum = vsum.reduceLanes(VectorOperators.ADD);
-            for (; t < n; t++) {
-                float e = (float) Math.exp(s[o + t] - max);
-                s[o + t] = e;
-                sum += e;
-            }
-            float inv = 1f / sum;
-            for (t = 0; t < upper; t += F.length()) FloatVector.fromArray(F, s, o + t).mul(inv).intoArray(s, o + t);
-            for (; t < n; t++) s[o + t] *= inv;
         }
 
     }

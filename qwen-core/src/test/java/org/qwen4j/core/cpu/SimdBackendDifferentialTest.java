@@ -160,4 +160,32 @@ class SimdBackendDifferentialTest {
             assertClose(a, b, 1);
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"F32", "F16"})
+    void attentionMatchesOverMoreCachedPositionsThanOneStepOfTheOnlineSoftmax(String cacheType) {
+        int heads = 4;
+        int kvHeads = 2;
+        int headDim = 16;
+        int kvDim = kvHeads * headDim;
+        KvCacheType type = KvCacheType.parse(cacheType);
+        KvCache ca = REF.newKvCache(1, 700, kvHeads, headDim, type);
+        KvCache cb = SIMD.newKvCache(1, 700, kvHeads, headDim, type);
+        // the backend folds positions in steps of 256: prompts across and past those boundaries,
+        // then single decode steps at 561 and 562 cached positions
+        for (int[] chunk : new int[][] {{0, 300}, {300, 260}, {560, 1}, {561, 1}}) {
+            int start = chunk[0];
+            int batch = chunk[1];
+            float[] q = randoms(batch * heads * headDim);
+            float[] k = randoms(batch * kvDim);
+            float[] v = randoms(batch * kvDim);
+            // Spread scores widely, so that a late position raises a row's maximum.
+            for (int i = 0; i < q.length; i++) q[i] *= 4;
+            float[] a = new float[q.length];
+            float[] b = new float[q.length];
+            REF.attention(a, q, k, v, ca, 0, batch, start, heads, kvHeads, headDim);
+            SIMD.attention(b, q, k, v, cb, 0, batch, start, heads, kvHeads, headDim);
+            assertClose(a, b, 1);
+        }
+    }
 }
