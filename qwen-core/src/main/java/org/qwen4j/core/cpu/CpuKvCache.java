@@ -13,7 +13,7 @@ import org.qwen4j.spi.TensorFormat;
  * kernels then read them with the same decoders as weights. Native rather than heap memory because
  * the Vector API only compiles loads of 16-bit lanes from a heap segment into vector instructions
  * when the array holds that element type, and a layer may exceed the largest Java array. Also holds
- * per-thread scratch: one attention-score row and one decoded value row per worker.
+ * per-thread scratch for the backend's attention, sized by the backend (which may also grow it).
  */
 final class CpuKvCache implements KvCache {
     private final Arena arena = Arena.ofShared();
@@ -29,7 +29,9 @@ final class CpuKvCache implements KvCache {
     final long rowBytes;
     final long headBytes;
 
-    CpuKvCache(int layers, int contextLength, int kvHeads, int headDim, KvCacheType type, int threads) {
+    /** {@code scoreFloats} and {@code rowFloats}: the scratch each of {@code threads} workers starts with. */
+    CpuKvCache(int layers, int contextLength, int kvHeads, int headDim, KvCacheType type, int threads,
+               int scoreFloats, int rowFloats) {
         this.format = formatOf(type, headDim);
         this.contextLength = contextLength;
         this.headDim = headDim;
@@ -43,8 +45,8 @@ final class CpuKvCache implements KvCache {
             keys[l] = arena.allocate(layerBytes, 64);
             values[l] = arena.allocate(layerBytes, 64);
         }
-        this.scores = new float[threads][contextLength];
-        this.valueRows = new float[threads][headDim];
+        this.scores = new float[threads][scoreFloats];
+        this.valueRows = new float[threads][rowFloats];
     }
 
     /** The format that stores a cache type; head slices must be whole blocks. */

@@ -45,11 +45,11 @@ final class GemmJob extends ProductJob {
     }
 
     /**
-     * Transposes the activations of this job; call after {@link #prepare}. Padding tokens up to a
-     * whole vector are zero, so the kernels never need a masked tail and their extra lanes are
-     * simply not stored.
+     * Transposes the activations of this job. Padding tokens up to a whole vector are zero, so the
+     * kernels never need a masked tail and their extra lanes are simply not stored.
      */
-    void transpose() {
+    @Override
+    void prepared() {
         int cols = weights[0].columns();
         for (int p = 1; p < count; p++) {
             if (weights[p].columns() != cols) throw new IllegalArgumentException("products of one job must share their input width");
@@ -112,8 +112,8 @@ final class GemmJob extends ProductJob {
     /** Six rows by two token vectors over columns {@code [k0, k1)}, added to the running sums at {@code acc[ao..]}. */
     private void kernel6x2(float[] t, int to, int cols, int k0, int k1, int bp, int b0, float[] acc, int ao) {
         float[] xt = this.xt;
-        int o0 = ao + 0 * bp + b0;
-        int o1 = ao + 1 * bp + b0;
+        int o0 = ao + b0;
+        int o1 = ao + bp + b0;
         int o2 = ao + 2 * bp + b0;
         int o3 = ao + 3 * bp + b0;
         int o4 = ao + 4 * bp + b0;
@@ -164,8 +164,8 @@ final class GemmJob extends ProductJob {
     /** Six rows by the last single token vector of an odd count. */
     private void kernel6x1(float[] t, int to, int cols, int k0, int k1, int bp, int b0, float[] acc, int ao) {
         float[] xt = this.xt;
-        int o0 = ao + 0 * bp + b0;
-        int o1 = ao + 1 * bp + b0;
+        int o0 = ao + b0;
+        int o1 = ao + bp + b0;
         int o2 = ao + 2 * bp + b0;
         int o3 = ao + 3 * bp + b0;
         int o4 = ao + 4 * bp + b0;

@@ -39,7 +39,12 @@ abstract class ProductJob implements WorkerPool.RangeTask {
             total += units(weights[i]);
         }
         starts[count] = total;
+        prepared();
         return total;
+    }
+
+    /** Work shared by all units of a job, done once on the calling thread after its fields are set. */
+    void prepared() {
     }
 
     final void clear() {

@@ -102,7 +102,8 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public KvCache newKvCache(int layers, int contextLength, int kvHeads, int headDim, KvCacheType type) {
-        return new CpuKvCache(layers, contextLength, kvHeads, headDim, type, 1);
+        // One score per position and one decoded row: the plain loops below need no more.
+        return new CpuKvCache(layers, contextLength, kvHeads, headDim, type, 1, contextLength, headDim);
     }
 
     @Override

@@ -68,7 +68,6 @@ public final class SimdBackend implements Backend {
     private void products(Tensor[] weights, float[][] outs, int count, float[] x, int batch) {
         ProductJob job = batch >= GemmJob.MIN_BATCH ? gemm : rowDot;
         int units = job.prepare(weights, outs, count, x, batch);
-        if (job == gemm) gemm.transpose();
         try {
             pool.run(units, 4, job);
         } finally {
@@ -156,7 +155,8 @@ public final class SimdBackend implements Backend {
 
     @Override
     public KvCache newKvCache(int layers, int contextLength, int kvHeads, int headDim, KvCacheType type) {
-        return new CpuKvCache(layers, contextLength, kvHeads, headDim, type, pool.threads());
+        // The attention job sizes its scratch on first use: it depends on the query heads per KV head.
+        return new CpuKvCache(layers, contextLength, kvHeads, headDim, type, pool.threads(), 0, 0);
     }
 
     @Override
