@@ -45,4 +45,35 @@ public interface TensorFormat {
      * of the row that starts at {@code byteOffset}.
      */
     float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n);
+
+    /**
+     * Whether {@link #dotOrdered} wants its activations rearranged by {@link #orderActivations}.
+     * A kernel that splits packed quants with shifts produces them in lanes that do not follow the
+     * natural order; putting the activations in that order once per product costs far less than
+     * shuffling the weights of every row.
+     */
+    default boolean ordersActivations() {
+        return false;
+    }
+
+    /**
+     * Copies {@code n} activations (a whole number of blocks) from {@code x} into {@code dst} in the
+     * order {@link #dotOrdered} reads them; the default keeps the natural order.
+     *
+     * <pre>{@code
+     * format.orderActivations(x, 0, ordered, 0, n);          // once per input vector
+     * for (int r = 0; r < rows; r++) out[r] = format.dotOrdered(w, r * rowBytes, ordered, 0, n);
+     * }</pre>
+     */
+    default void orderActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
+        System.arraycopy(x, xOffset, dst, dstOffset, n);
+    }
+
+    /**
+     * The same sum as {@link #dot}, with {@code x} already passed through {@link #orderActivations}:
+     * the decode hot path. The default is {@link #dot}.
+     */
+    default float dotOrdered(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        return dot(w, byteOffset, x, xOffset, n);
+    }
 }

@@ -7,6 +7,7 @@ import java.util.Objects;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -43,6 +44,10 @@ public final class Q8_0Format implements TensorFormat {
             ? FloatVector.SPECIES_256
             : FloatVector.SPECIES_128;
     private static final int PARTS = B.length() / F.length();
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    // The ordered kernel loads a block's 32 quants as eight ints and takes byte k of every int with
+    // shifts, so lane i of its k-th vector holds quant 4i + k.
+    private static final BlockOrder ORDER = BlockOrder.of(4, 8, (k, i) -> 4 * i + k);
 
     /** Public so that {@link java.util.ServiceLoader} can instantiate it. */
     public Q8_0Format() {
@@ -143,6 +148,51 @@ public final class Q8_0Format implements TensorFormat {
             acc1 = s1.fma(d, acc1);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public boolean ordersActivations() {
+        return F.length() == 8;
+    }
+
+    @Override
+    public void orderActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
+        if (ordersActivations()) ORDER.apply(x, xOffset, dst, dstOffset, n);
+        else TensorFormat.super.orderActivations(x, xOffset, dst, dstOffset, n);
+    }
+
+    /**
+     * The decode kernel on 256-bit machines: one 256-bit load per block, bytes sign-extended by a
+     * shift pair within each int lane. Compared with {@link #dot256}'s two loads and four
+     * byte-to-float widenings (each a shuffle on x86), it runs 1.35 to 1.4 times as fast on one
+     * thread (7.3 → 10 GB/s on rows of 896 in cache).
+     */
+    @Override
+    public float dotOrdered(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        if (!ordersActivations()) return dot(w, byteOffset, x, xOffset, n);
+        Blocks.checkLength(n, BLOCK_SIZE);
+        Objects.checkFromIndexSize(xOffset, n, x.length);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
+        int xi = xOffset;
+        for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT_LE, block)));
+            IntVector q = IntVector.fromMemorySegment(I, w, block + Short.BYTES, ByteOrder.LITTLE_ENDIAN);
+            FloatVector s0 = byteOf(q, 0).mul(FloatVector.fromArray(F, x, xi));
+            FloatVector s1 = byteOf(q, 1).mul(FloatVector.fromArray(F, x, xi + 8));
+            s0 = byteOf(q, 2).fma(FloatVector.fromArray(F, x, xi + 16), s0);
+            s1 = byteOf(q, 3).fma(FloatVector.fromArray(F, x, xi + 24), s1);
+            acc0 = s0.fma(d, acc0);
+            acc1 = s1.fma(d, acc1);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Byte {@code k} of every int lane, sign-extended and converted to float. */
+    private static FloatVector byteOf(IntVector q, int k) {
+        IntVector top = k == 3 ? q : q.lanewise(VectorOperators.LSHL, 24 - 8 * k);
+        return (FloatVector) top.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
     }
 
     private static float dotNarrow(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {

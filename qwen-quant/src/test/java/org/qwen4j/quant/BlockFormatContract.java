@@ -39,7 +39,7 @@ abstract class BlockFormatContract {
     abstract void setQuant(byte[] block, int element, int level);
 
     @Test
-    void eachElementDecodesFromItsOwnBitsInDequantizeDequantizeFastAndDot() {
+    void eachElementDecodesFromItsOwnBitsInDequantizeDequantizeFastDotAndDotOrdered() {
         TensorFormat format = format();
         int n = format.blockSize();
         float[] x = new float[n];
@@ -60,6 +60,7 @@ abstract class BlockFormatContract {
             format.dequantizeFast(w, 0, out, 0, n);
             assertArrayEquals(expected, out, "dequantizeFast, element " + element);
             assertEquals(element + 1f, format.dot(w, 0, x, 0, n), "dot, element " + element);
+            assertEquals(element + 1f, DotOracle.dotOrdered(format, w, 0, x, 0, n), "dotOrdered, element " + element);
         }
     }
 

@@ -20,6 +20,8 @@ import org.qwen4j.spi.TensorFormat;
  * below {@code n · 2^-53 · Σ|w·x|}, which the 1 % margin covers. The bound scales with the length
  * and with the magnitudes, and it is loose enough never to fail on correct code yet tight enough
  * that a misplaced, dropped or mis-decoded element (an error of order one term) is far outside it.
+ * Both kernels are held to it: {@code dot} on natural activations, and {@code dotOrdered} on
+ * activations the format has rearranged for it.
  */
 final class DotOracle {
 
@@ -53,5 +55,15 @@ final class DotOracle {
         float actual = format.dot(w, byteOffset, x, xOffset, n);
         assertEquals(exact, actual, tolerance,
                 () -> format.name() + " dot of length " + n + " (Σ|w·x| = " + sumOfMagnitudes + ")");
+        float ordered = dotOrdered(format, w, byteOffset, x, xOffset, n);
+        assertEquals(exact, ordered, tolerance,
+                () -> format.name() + " dotOrdered of length " + n + " (Σ|w·x| = " + sumOfMagnitudes + ")");
+    }
+
+    /** {@code format.dotOrdered} on {@code x} passed through {@code orderActivations}, at the same offset. */
+    static float dotOrdered(TensorFormat format, MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        float[] ordered = new float[x.length];
+        format.orderActivations(x, xOffset, ordered, xOffset, n);
+        return format.dotOrdered(w, byteOffset, ordered, xOffset, n);
     }
 }

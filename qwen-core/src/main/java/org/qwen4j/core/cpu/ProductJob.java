@@ -47,7 +47,8 @@ abstract class ProductJob implements WorkerPool.RangeTask {
     void prepared() {
     }
 
-    final void clear() {
+    /** Drops the references to the caller's arrays, so a job kept for reuse does not pin them. */
+    void clear() {
         weights = null;
         outs = null;
         x = null;

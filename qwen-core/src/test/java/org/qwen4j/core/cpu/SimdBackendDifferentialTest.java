@@ -40,7 +40,10 @@ class SimdBackendDifferentialTest {
     }
 
     private Tensor tensor(String format, int cols, int rows) {
-        TensorFormat f = TensorFormats.byName(format).orElseThrow();
+        return tensor(TensorFormats.byName(format).orElseThrow(), cols, rows);
+    }
+
+    private Tensor tensor(TensorFormat f, int cols, int rows) {
         float[] values = randoms(cols * rows);
         MemorySegment seg = ARENA.allocate(f.byteSize((long) cols * rows), 64);
         for (int r = 0; r < rows; r++) f.quantize(values, r * cols, seg, r * f.byteSize(cols), cols);
@@ -75,6 +78,20 @@ class SimdBackendDifferentialTest {
     void groupedProductsMatchSeparateOnes() {
         Tensor[] ws = {tensor("F16", 96, 40), tensor("F32", 96, 8), tensor("BF16", 96, 13)};
         for (int batch : new int[] {1, 6}) {
+            float[] x = randoms(batch * 96);
+            float[][] a = {new float[batch * 40], new float[batch * 8], new float[batch * 13]};
+            float[][] b = {new float[batch * 40], new float[batch * 8], new float[batch * 13]};
+            for (int i = 0; i < ws.length; i++) REF.matmul(ws[i], x, a[i], batch);
+            SIMD.matmul(ws, x, b, batch);
+            for (int i = 0; i < ws.length; i++) assertClose(a[i], b[i], Math.sqrt(96));
+        }
+    }
+
+    @Test
+    void decodeProductsHandEachFormatTheActivationOrderItAsksFor() {
+        TensorFormat reversed = new BlockReversedFormat();
+        Tensor[] ws = {tensor(reversed, 96, 40), tensor("F32", 96, 8), tensor(reversed, 96, 13)};
+        for (int batch : new int[] {1, 2, 3}) {
             float[] x = randoms(batch * 96);
             float[][] a = {new float[batch * 40], new float[batch * 8], new float[batch * 13]};
             float[][] b = {new float[batch * 40], new float[batch * 8], new float[batch * 13]};
