@@ -6,6 +6,8 @@ import java.nio.ByteOrder;
 import java.util.Objects;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -28,6 +30,15 @@ public final class F16Format implements TensorFormat {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     /** Halves widened per step of the dot product: a row slice that stays in L1 between widening and use. */
     private static final int CHUNK = 512;
+    // The decode kernel converts halves with integer operations: a sign-extended half shifted left by
+    // 13 and masked keeps its sign, exponent and mantissa where a float has them, which read as a
+    // float is the half's value times 2^-112 for every finite half, subnormals included.
+    private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    private static final int HALF_FIELDS_AS_FLOAT = 0x8FFF_E000;
+    /** Where a half's exponent field lands; all ones there is a half infinity or NaN. */
+    private static final int HALF_EXPONENT_AS_FLOAT = 0x0F80_0000;
+    private static final float HALF_TO_FLOAT = 0x1p112f;
     /** Per thread, so that the kernel allocates nothing and stays safe to call from any thread. */
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[CHUNK]);
 
@@ -69,6 +80,46 @@ public final class F16Format implements TensorFormat {
         for (int i = 0; i < n; i++) {
             dst.set(SHORT_LE, byteOffset + (long) i * Short.BYTES, Float.floatToFloat16(src[srcOffset + i]));
         }
+    }
+
+    /**
+     * The decode kernel on 256-bit machines: halves converted in registers with integer shifts and
+     * masks (the Vector API has no half-precision conversion), in one pass with no scratch row,
+     * where {@link #dot} widens slices through a per-thread buffer. Infinities and NaNs do not
+     * survive that conversion; a row holding one is recomputed by {@link #dot}, which keeps them.
+     */
+    @Override
+    public float dotOrdered(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        if (F.length() != 8) return dot(w, byteOffset, x, xOffset, n);
+        if (n < 0) {
+            throw new IllegalArgumentException("negative length " + n);
+        }
+        Objects.checkFromIndexSize(xOffset, n, x.length);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        IntVector exponents = IntVector.zero(I);
+        int i = 0;
+        long o = byteOffset;
+        for (; i <= n - 16; i += 16, o += 32) {
+            IntVector b0 = floatFields(w, o);
+            IntVector b1 = floatFields(w, o + 16);
+            exponents = exponents.max(b0.and(HALF_EXPONENT_AS_FLOAT)).max(b1.and(HALF_EXPONENT_AS_FLOAT));
+            acc0 = b0.reinterpretAsFloats().mul(HALF_TO_FLOAT).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
+            acc1 = b1.reinterpretAsFloats().mul(HALF_TO_FLOAT).fma(FloatVector.fromArray(F, x, xOffset + i + 8), acc1);
+        }
+        if (exponents.reduceLanes(VectorOperators.MAX) == HALF_EXPONENT_AS_FLOAT) {
+            return dot(w, byteOffset, x, xOffset, n);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++, o += Short.BYTES) sum += Float.float16ToFloat(w.get(SHORT_LE, o)) * x[xOffset + i];
+        return sum;
+    }
+
+    /** Eight halves from {@code offset}, their fields moved to a float's places (value times 2^-112). */
+    private static IntVector floatFields(MemorySegment w, long offset) {
+        IntVector halves = (IntVector) ShortVector.fromMemorySegment(HALVES, w, offset, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.S2I, I, 0);
+        return halves.lanewise(VectorOperators.LSHL, 13).and(HALF_FIELDS_AS_FLOAT);
     }
 
     @Override

@@ -53,5 +53,15 @@ final class DotOracle {
         float actual = format.dot(w, byteOffset, x, xOffset, n);
         assertEquals(exact, actual, tolerance,
                 () -> format.name() + " dot of length " + n + " (Σ|w·x| = " + sumOfMagnitudes + ")");
+        float ordered = dotOrdered(format, w, byteOffset, x, xOffset, n);
+        assertEquals(exact, ordered, tolerance,
+                () -> format.name() + " dotOrdered of length " + n + " (Σ|w·x| = " + sumOfMagnitudes + ")");
+    }
+
+    /** {@code format.dotOrdered} on {@code x} passed through {@code orderActivations}, at the same offset. */
+    static float dotOrdered(TensorFormat format, MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        float[] ordered = new float[x.length];
+        format.orderActivations(x, xOffset, ordered, xOffset, n);
+        return format.dotOrdered(w, byteOffset, ordered, xOffset, n);
     }
 }

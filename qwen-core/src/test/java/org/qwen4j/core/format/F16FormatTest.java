@@ -86,7 +86,7 @@ class F16FormatTest {
     }
 
     @Test
-    void dotWidensEveryHalfBitPatternExactly() {
+    void dotAndDotOrderedWidenEveryHalfBitPatternExactly() {
         // Each of the 65536 patterns sits alone in a row of zeros dotted with ones, so the result is
         // the decoded value itself, infinities and NaNs included. The position cycles through all 85
         // slots, which span the unrolled loop, the single-vector loop and the scalar tail for
@@ -100,10 +100,14 @@ class F16FormatTest {
             row.set(SHORT_LE, position, (short) bits);
             float expected = Float.float16ToFloat((short) bits);
             float actual = format.dot(row, 0, ones, 0, n);
+            float ordered = format.dotOrdered(row, 0, ones, 0, n);
             row.set(SHORT_LE, position, (short) 0);
             // == treats the zeros as equal: the accumulators start at +0, and +0 + -0 is +0.
             if (expected != actual && !(Float.isNaN(expected) && Float.isNaN(actual))) {
                 assertEquals(expected, actual, "pattern 0x" + Integer.toHexString(bits));
+            }
+            if (expected != ordered && !(Float.isNaN(expected) && Float.isNaN(ordered))) {
+                assertEquals(expected, ordered, "dotOrdered, pattern 0x" + Integer.toHexString(bits));
             }
         }
     }
