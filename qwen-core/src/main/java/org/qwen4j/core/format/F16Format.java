@@ -17,8 +17,9 @@ import org.qwen4j.spi.TensorFormat;
  * IEEE 754 half precision (binary16), little-endian, one element per block ({@code GGML_TYPE_F16},
  * type 1). Encoding rounds to nearest even, as llama.cpp's {@code GGML_FP32_TO_FP16} does.
  *
- * <p>The kernels widen a slice of halves to floats with the hardware's conversion, then take the
- * dot product with the Vector API; see {@link #widen}.
+ * <p>On 256-bit machines the dot kernel converts halves in registers (see {@link #dot}); elsewhere,
+ * and for the batched products' {@link #dequantizeFast}, slices of halves are widened to floats
+ * with the hardware's conversion (see {@link #widen}).
  */
 public final class F16Format implements TensorFormat {
 
@@ -83,18 +84,26 @@ public final class F16Format implements TensorFormat {
     }
 
     /**
-     * The decode kernel on 256-bit machines: halves converted in registers with integer shifts and
-     * masks (the Vector API has no half-precision conversion), in one pass with no scratch row,
-     * where {@link #dot} widens slices through a per-thread buffer. Infinities and NaNs do not
-     * survive that conversion; a row holding one is recomputed by {@link #dot}, which keeps them.
+     * On 256-bit machines, halves are converted in registers with integer shifts and masks (the
+     * Vector API has no half-precision conversion), in one pass with no scratch row. Infinities and
+     * NaNs do not survive that conversion; a row holding one is recomputed by the widening kernel,
+     * which keeps them. Elsewhere the widening kernel is the kernel.
      */
     @Override
-    public float dotOrdered(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
-        if (F.length() != 8) return dot(w, byteOffset, x, xOffset, n);
+    public float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
         if (n < 0) {
             throw new IllegalArgumentException("negative length " + n);
         }
         Objects.checkFromIndexSize(xOffset, n, x.length);
+        if (F.length() == 8) {
+            float sum = dotInRegisters(w, byteOffset, x, xOffset, n);
+            if (!Float.isNaN(sum)) return sum;
+        }
+        return dotWidening(w, byteOffset, x, xOffset, n);
+    }
+
+    /** NaN when the row holds a half infinity or NaN (or the activations make the sum NaN). */
+    private static float dotInRegisters(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         IntVector exponents = IntVector.zero(I);
@@ -107,9 +116,7 @@ public final class F16Format implements TensorFormat {
             acc0 = b0.reinterpretAsFloats().mul(HALF_TO_FLOAT).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
             acc1 = b1.reinterpretAsFloats().mul(HALF_TO_FLOAT).fma(FloatVector.fromArray(F, x, xOffset + i + 8), acc1);
         }
-        if (exponents.reduceLanes(VectorOperators.MAX) == HALF_EXPONENT_AS_FLOAT) {
-            return dot(w, byteOffset, x, xOffset, n);
-        }
+        if (exponents.reduceLanes(VectorOperators.MAX) == HALF_EXPONENT_AS_FLOAT) return Float.NaN;
         float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++, o += Short.BYTES) sum += Float.float16ToFloat(w.get(SHORT_LE, o)) * x[xOffset + i];
         return sum;
@@ -122,12 +129,7 @@ public final class F16Format implements TensorFormat {
         return halves.lanewise(VectorOperators.LSHL, 13).and(HALF_FIELDS_AS_FLOAT);
     }
 
-    @Override
-    public float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
-        if (n < 0) {
-            throw new IllegalArgumentException("negative length " + n);
-        }
-        Objects.checkFromIndexSize(xOffset, n, x.length);
+    private static float dotWidening(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
         float[] row = SCRATCH.get();
         int lanes = F.length();
         int step = 4 * lanes;
