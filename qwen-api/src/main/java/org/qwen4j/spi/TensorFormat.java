@@ -47,7 +47,7 @@ public interface TensorFormat {
     float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n);
 
     /**
-     * Whether {@link #dotOrdered} wants its activations rearranged by {@link #orderActivations}.
+     * Whether {@link #dotOrdered} wants its activations prepared by {@link #orderActivations}.
      * A kernel that splits packed quants with shifts produces them in lanes that do not follow the
      * natural order; putting the activations in that order once per product costs far less than
      * shuffling the weights of every row.
@@ -58,7 +58,9 @@ public interface TensorFormat {
 
     /**
      * Copies {@code n} activations (a whole number of blocks) from {@code x} into {@code dst} in the
-     * order {@link #dotOrdered} reads them; the default keeps the natural order.
+     * form {@link #dotOrdered} reads them: rearranged within each block, and possibly multiplied by
+     * exact powers of two where the kernel leaves quants unshifted. The default copies them as
+     * they are.
      *
      * <pre>{@code
      * format.orderActivations(x, 0, ordered, 0, n);          // once per input vector

@@ -4,15 +4,19 @@ import java.util.Objects;
 
 /**
  * A fixed rearrangement of the values inside every block: position {@code k} of a rearranged
- * block holds value {@code source[k]} of the original one. The kernels that split packed quants
- * with shifts produce them in such an order, and the activations are put in the same order once
- * per product (see {@link org.qwen4j.spi.TensorFormat#orderActivations}).
+ * block holds value {@code source[k]} of the original one, optionally times a power of two per
+ * vector. The kernels that split packed quants with shifts and masks produce them in such an order
+ * (and, where a quant is left in place rather than shifted down, at such a scale), and the
+ * activations are put in the same form once per product (see
+ * {@link org.qwen4j.spi.TensorFormat#orderActivations}).
  */
 final class BlockOrder {
     private final int[] source;
+    private final float[] factor;
 
-    private BlockOrder(int[] source) {
+    private BlockOrder(int[] source, float[] factor) {
         this.source = source;
+        this.factor = factor;
     }
 
     /**
@@ -30,7 +34,28 @@ final class BlockOrder {
                 source[g * lanes + i] = v;
             }
         }
-        return new BlockOrder(source);
+        float[] factor = new float[source.length];
+        java.util.Arrays.fill(factor, 1f);
+        return new BlockOrder(source, factor);
+    }
+
+    /**
+     * This order with vector {@code g}'s activations multiplied by {@code 2^exponents[g]}: exact
+     * (short of underflow below 2^-126, far under any activation's weight), so the kernel's
+     * products are the same as with unscaled activations and quants shifted into place.
+     */
+    BlockOrder scaledByPowersOfTwo(int... exponents) {
+        int lanes = source.length / exponents.length;
+        if (lanes * exponents.length != source.length) {
+            throw new IllegalArgumentException(exponents.length + " exponents for " + source.length + " values");
+        }
+        float[] scaled = new float[source.length];
+        for (int k = 0; k < scaled.length; k++) {
+            int e = exponents[k / lanes];
+            if (e < -24 || e > 24) throw new IllegalArgumentException("exponent " + e + " out of range");
+            scaled[k] = Math.scalb(factor[k], e);
+        }
+        return new BlockOrder(source, scaled);
     }
 
     /** Which value of the block lane {@code lane} of vector {@code group} holds. */
@@ -45,7 +70,7 @@ final class BlockOrder {
         Objects.checkFromIndexSize(dstOffset, n, dst.length);
         int size = source.length;
         for (int b = 0; b < n; b += size) {
-            for (int k = 0; k < size; k++) dst[dstOffset + b + k] = x[xOffset + b + source[k]];
+            for (int k = 0; k < size; k++) dst[dstOffset + b + k] = x[xOffset + b + source[k]] * factor[k];
         }
     }
 }
