@@ -8,8 +8,10 @@ import java.util.concurrent.locks.LockSupport;
  * too, so a pool of {@code n} threads starts {@code n - 1}. Hand-off costs a volatile write and an
  * unpark per worker; idle workers spin briefly before parking so that the back-to-back jobs of a
  * forward pass do not pay a wake-up each. Jobs split {@code [0, n)} into chunks claimed from an
- * atomic counter: which thread computes a chunk varies, but every chunk is computed the same way,
- * so results do not depend on the thread count.
+ * atomic counter, each a share of what is left (guided scheduling): large chunks while much is
+ * left keep the claims few, small ones at the end let the threads finish together. Which thread
+ * computes an index, and where chunks begin, varies from run to run; tasks must compute every index
+ * the same way whatever chunk it falls in, so that results do not depend on the thread count.
  */
 public final class WorkerPool implements AutoCloseable {
     /** A job over a range of indices; {@code worker} is in {@code [0, threads)} and names per-thread scratch. */
@@ -37,7 +39,7 @@ public final class WorkerPool implements AutoCloseable {
     private volatile Thread caller;
     private RangeTask task;
     private int size;
-    private int chunk;
+    private int smallestChunk;
     private volatile Throwable failure;
 
     public WorkerPool(int threads, String name) {
@@ -56,10 +58,11 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /**
-     * Runs {@code task} over {@code [0, n)} in chunks of about {@code n / (threads * chunksPerThread)}
-     * and returns when all are done. Jobs from different callers are serialised.
+     * Runs {@code task} over {@code [0, n)} and returns when all is done. A chunk is what is left
+     * divided by twice the thread count, but not less than {@code n / (threads * split)}. Jobs from
+     * different callers are serialised.
      */
-    public synchronized void run(int n, int chunksPerThread, RangeTask task) {
+    public synchronized void run(int n, int split, RangeTask task) {
         if (closed) throw new IllegalStateException("worker pool is closed");
         if (n <= 0) return;
         if (threads == 1 || n == 1) {
@@ -68,7 +71,7 @@ public final class WorkerPool implements AutoCloseable {
         }
         this.task = task;
         this.size = n;
-        this.chunk = Math.max(1, n / (threads * Math.max(1, chunksPerThread)));
+        this.smallestChunk = Math.max(1, n / (threads * Math.max(1, split)));
         this.failure = null;
         this.caller = Thread.currentThread();
         nextChunk.set(0);
@@ -100,10 +103,12 @@ public final class WorkerPool implements AutoCloseable {
     private void drain(int worker) {
         RangeTask t = task;
         int n = size;
-        int c = chunk;
+        int smallest = smallestChunk;
+        int share = 2 * threads;
         try {
-            for (int start = nextChunk.getAndAdd(c); start < n; start = nextChunk.getAndAdd(c)) {
-                t.run(start, Math.min(n, start + c), worker);
+            for (int start = nextChunk.get(); start < n; start = nextChunk.get()) {
+                int end = start + Math.max(smallest, (n - start) / share);
+                if (nextChunk.compareAndSet(start, end)) t.run(start, Math.min(n, end), worker);
             }
         } catch (Throwable e) {
             failure = e;

@@ -2,7 +2,12 @@ package org.qwen4j.core.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
@@ -19,6 +24,24 @@ class WorkerPoolTest {
                 });
                 for (int i = 0; i < n; i++) assertEquals(1, seen.get(i), "job " + job + " index " + i);
             }
+        }
+    }
+
+    @Test
+    void chunksShrinkTowardsTheEndOfAJobButNotBelowTheSmallestShare() {
+        try (WorkerPool pool = new WorkerPool(2, "test")) {
+            List<int[]> chunks = Collections.synchronizedList(new ArrayList<>());
+            pool.run(1000, 10, (from, to, worker) -> chunks.add(new int[] {from, to}));
+            chunks.sort(Comparator.comparingInt(c -> c[0]));
+            assertEquals(250, chunks.get(0)[1] - chunks.get(0)[0], "the first chunk is a quarter of the job (two threads)");
+            for (int i = 1; i < chunks.size(); i++) {
+                int size = chunks.get(i)[1] - chunks.get(i)[0];
+                int before = chunks.get(i - 1)[1] - chunks.get(i - 1)[0];
+                assertTrue(size <= before, "chunk " + i + " grew: " + before + " then " + size);
+                boolean last = i == chunks.size() - 1;
+                assertTrue(last || size >= 50, "chunk " + i + " of " + size + " is below 1000 / (2 * 10)");
+            }
+            assertEquals(1000, chunks.get(chunks.size() - 1)[1]);
         }
     }
 
