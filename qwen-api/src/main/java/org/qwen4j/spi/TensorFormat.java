@@ -78,4 +78,19 @@ public interface TensorFormat {
     default float dotOrdered(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
         return dot(w, byteOffset, x, xOffset, n);
     }
+
+    /**
+     * {@link #dotOrdered} for a row known to hold no infinity or NaN, which lets a kernel skip its
+     * own check for them (F16's in-register conversion turns them into finite numbers, so it must
+     * look for them in rows it cannot trust). The caller learns that a tensor is finite from a
+     * product whose outputs were all finite: a row holding an infinity or NaN always yields an
+     * infinite or NaN sum. The default is {@link #dotOrdered}.
+     *
+     * <pre>{@code
+     * float y = trusted ? format.dotOrderedFinite(w, off, x, 0, n) : format.dotOrdered(w, off, x, 0, n);
+     * }</pre>
+     */
+    default float dotOrderedFinite(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        return dotOrdered(w, byteOffset, x, xOffset, n);
+    }
 }

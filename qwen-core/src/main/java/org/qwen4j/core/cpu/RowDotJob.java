@@ -2,6 +2,9 @@ package org.qwen4j.core.cpu;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import org.qwen4j.spi.Tensor;
 import org.qwen4j.spi.TensorFormat;
 
@@ -14,6 +17,9 @@ import org.qwen4j.spi.TensorFormat;
 final class RowDotJob extends ProductJob {
     private final float[][] inputs = new float[MAX_PRODUCTS][];
     private final float[][] ordered = new float[MAX_PRODUCTS][];
+    /** Tensors a product has shown to hold no infinity or NaN (see {@link TensorFormat#dotOrderedFinite}). */
+    private final Set<Tensor> finite = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final boolean[] trusted = new boolean[MAX_PRODUCTS];
 
     @Override
     int units(Tensor w) {
@@ -24,6 +30,7 @@ final class RowDotJob extends ProductJob {
     void prepared() {
         for (int p = 0; p < count; p++) {
             TensorFormat format = weights[p].format();
+            trusted[p] = finite.contains(weights[p]);
             inputs[p] = x;
             if (!format.ordersActivations()) continue;
             int earlier = p - 1;
@@ -37,6 +44,21 @@ final class RowDotJob extends ProductJob {
             if (ordered[p] == null || ordered[p].length < n) ordered[p] = new float[n];
             for (int b = 0; b < batch; b++) format.orderActivations(x, b * cols, ordered[p], b * cols, cols);
             inputs[p] = ordered[p];
+        }
+    }
+
+    /**
+     * After the job: a tensor whose outputs were all finite holds no infinity or NaN (one would
+     * have made its row's sum infinite or NaN), so later products may use the unchecked kernel.
+     */
+    void learnFiniteTensors() {
+        for (int p = 0; p < count; p++) {
+            if (trusted[p]) continue;
+            float[] out = outs[p];
+            int n = batch * weights[p].rows();
+            boolean allFinite = true;
+            for (int i = 0; i < n && allFinite; i++) allFinite = Float.isFinite(out[i]);
+            if (allFinite) finite.add(weights[p]);
         }
     }
 
@@ -56,9 +78,16 @@ final class RowDotJob extends ProductJob {
         int rows = w.rows();
         int cols = w.columns();
         long rowBytes = w.rowBytes();
-        for (int r = from; r < to; r++) {
-            long off = r * rowBytes;
-            for (int b = 0; b < batch; b++) out[b * rows + r] = format.dotOrdered(data, off, x, b * cols, cols);
+        if (trusted[p]) {
+            for (int r = from; r < to; r++) {
+                long off = r * rowBytes;
+                for (int b = 0; b < batch; b++) out[b * rows + r] = format.dotOrderedFinite(data, off, x, b * cols, cols);
+            }
+        } else {
+            for (int r = from; r < to; r++) {
+                long off = r * rowBytes;
+                for (int b = 0; b < batch; b++) out[b * rows + r] = format.dotOrdered(data, off, x, b * cols, cols);
+            }
         }
     }
 }

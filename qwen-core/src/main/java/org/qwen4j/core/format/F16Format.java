@@ -96,14 +96,31 @@ public final class F16Format implements TensorFormat {
         }
         Objects.checkFromIndexSize(xOffset, n, x.length);
         if (F.length() == 8) {
-            float sum = dotInRegisters(w, byteOffset, x, xOffset, n);
+            float sum = dotInRegisters(w, byteOffset, x, xOffset, n, true);
             if (!Float.isNaN(sum)) return sum;
         }
         return dotWidening(w, byteOffset, x, xOffset, n);
     }
 
-    /** NaN when the row holds a half infinity or NaN (or the activations make the sum NaN). */
-    private static float dotInRegisters(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+    /**
+     * The in-register kernel without its look-out for infinities and NaNs, two instructions of
+     * seven per eight halves: 5–10 % more decode throughput on two threads.
+     */
+    @Override
+    public float dotOrderedFinite(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        if (F.length() != 8) return dot(w, byteOffset, x, xOffset, n);
+        if (n < 0) {
+            throw new IllegalArgumentException("negative length " + n);
+        }
+        Objects.checkFromIndexSize(xOffset, n, x.length);
+        return dotInRegisters(w, byteOffset, x, xOffset, n, false);
+    }
+
+    /**
+     * With {@code check}, NaN when the row holds a half infinity or NaN (or the activations make the
+     * sum NaN); without, such halves are read as finite numbers.
+     */
+    private static float dotInRegisters(MemorySegment w, long byteOffset, float[] x, int xOffset, int n, boolean check) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         IntVector exponents = IntVector.zero(I);
@@ -112,11 +129,11 @@ public final class F16Format implements TensorFormat {
         for (; i <= n - 16; i += 16, o += 32) {
             IntVector b0 = floatFields(w, o);
             IntVector b1 = floatFields(w, o + 16);
-            exponents = exponents.max(b0.and(HALF_EXPONENT_AS_FLOAT)).max(b1.and(HALF_EXPONENT_AS_FLOAT));
+            if (check) exponents = exponents.max(b0.and(HALF_EXPONENT_AS_FLOAT)).max(b1.and(HALF_EXPONENT_AS_FLOAT));
             acc0 = b0.reinterpretAsFloats().mul(HALF_TO_FLOAT).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
             acc1 = b1.reinterpretAsFloats().mul(HALF_TO_FLOAT).fma(FloatVector.fromArray(F, x, xOffset + i + 8), acc1);
         }
-        if (exponents.reduceLanes(VectorOperators.MAX) == HALF_EXPONENT_AS_FLOAT) return Float.NaN;
+        if (check && exponents.reduceLanes(VectorOperators.MAX) == HALF_EXPONENT_AS_FLOAT) return Float.NaN;
         float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++, o += Short.BYTES) sum += Float.float16ToFloat(w.get(SHORT_LE, o)) * x[xOffset + i];
         return sum;

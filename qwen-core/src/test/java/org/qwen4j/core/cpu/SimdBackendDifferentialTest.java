@@ -1,9 +1,11 @@
 package org.qwen4j.core.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -98,6 +100,41 @@ class SimdBackendDifferentialTest {
             for (int i = 0; i < ws.length; i++) REF.matmul(ws[i], x, a[i], batch);
             SIMD.matmul(ws, x, b, batch);
             for (int i = 0; i < ws.length; i++) assertClose(a[i], b[i], Math.sqrt(96));
+        }
+    }
+
+    @Test
+    void repeatedDecodeProductsOfAFiniteTensorGiveTheFirstProductsBits() {
+        // After one product shows a tensor finite, later ones may use a kernel that skips the check
+        // for infinities and NaNs: it must add the same terms in the same order.
+        Tensor w = tensor("F16", 896, 64);
+        float[] x = randoms(896);
+        float[] first = new float[64];
+        SIMD.matmul(w, x, first, 1);
+        for (int call = 0; call < 3; call++) {
+            float[] again = new float[64];
+            SIMD.matmul(w, x, again, 1);
+            for (int r = 0; r < 64; r++) {
+                assertEquals(Float.floatToRawIntBits(first[r]), Float.floatToRawIntBits(again[r]), "call " + call + " row " + r);
+            }
+        }
+    }
+
+    @Test
+    void anF16InfinityReachesTheOutputOnEveryDecodeProductNotOnlyTheFirst() {
+        Tensor w = tensor("F16", 896, 16);
+        w.data().set(ValueLayout.JAVA_SHORT_UNALIGNED, 5 * 896 * 2 + 2 * 300, (short) 0x7C00);
+        for (int call = 0; call < 3; call++) {
+            float[] x = randoms(896);
+            float[] expected = new float[16];
+            float[] actual = new float[16];
+            REF.matmul(w, x, expected, 1);
+            SIMD.matmul(w, x, actual, 1);
+            assertTrue(Float.isInfinite(actual[5]), "call " + call + ": row 5 gave " + actual[5]);
+            assertEquals(expected[5], actual[5], "call " + call);
+            for (int r = 0; r < 16; r++) {
+                if (r != 5) assertEquals(expected[r], actual[r], 1e-5 * Math.sqrt(896) + 1e-5 * Math.abs(expected[r]), "row " + r);
+            }
         }
     }
 

@@ -56,12 +56,26 @@ final class DotOracle {
         float ordered = dotOrdered(format, w, byteOffset, x, xOffset, n);
         assertEquals(exact, ordered, tolerance,
                 () -> format.name() + " dotOrdered of length " + n + " (Σ|w·x| = " + sumOfMagnitudes + ")");
+        if (Double.isFinite(exact)) {
+            float trusted = dotOrderedFinite(format, w, byteOffset, x, xOffset, n);
+            assertEquals(exact, trusted, tolerance,
+                    () -> format.name() + " dotOrderedFinite of length " + n + " (Σ|w·x| = " + sumOfMagnitudes + ")");
+        }
     }
 
     /** {@code format.dotOrdered} on {@code x} passed through {@code orderActivations}, at the same offset. */
     static float dotOrdered(TensorFormat format, MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        return format.dotOrdered(w, byteOffset, ordered(format, x, xOffset, n), xOffset, n);
+    }
+
+    /** {@code format.dotOrderedFinite} on {@code x} passed through {@code orderActivations}, at the same offset. */
+    static float dotOrderedFinite(TensorFormat format, MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        return format.dotOrderedFinite(w, byteOffset, ordered(format, x, xOffset, n), xOffset, n);
+    }
+
+    private static float[] ordered(TensorFormat format, float[] x, int xOffset, int n) {
         float[] ordered = new float[x.length];
         format.orderActivations(x, xOffset, ordered, xOffset, n);
-        return format.dotOrdered(w, byteOffset, ordered, xOffset, n);
+        return ordered;
     }
 }

@@ -112,6 +112,23 @@ class F16FormatTest {
         }
     }
 
+    @Test
+    void dotOrderedFiniteWidensEveryFiniteHalfBitPatternExactly() {
+        int n = 85;
+        float[] ones = new float[n];
+        Arrays.fill(ones, 1f);
+        MemorySegment row = Arena.ofAuto().allocate(2L * n);
+        for (int bits = 0; bits < 1 << 16; bits++) {
+            if ((bits & 0x7C00) == 0x7C00) continue; // infinities and NaNs: not a finite row
+            long position = 2L * (bits % n);
+            row.set(SHORT_LE, position, (short) bits);
+            float expected = Float.float16ToFloat((short) bits);
+            float actual = format.dotOrderedFinite(row, 0, ones, 0, n);
+            row.set(SHORT_LE, position, (short) 0);
+            if (expected != actual) assertEquals(expected, actual, "pattern 0x" + Integer.toHexString(bits));
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {0, 1, 7, 8, 15, 31, 32, 33, 100, 896, 4864 + 3})
     void dotMatchesDequantizeThenDoubleDotForAnyLength(int n) {
