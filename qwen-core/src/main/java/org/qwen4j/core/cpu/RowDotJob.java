@@ -78,15 +78,13 @@ final class RowDotJob extends ProductJob {
         int rows = w.rows();
         int cols = w.columns();
         long rowBytes = w.rowBytes();
-        if (trusted[p]) {
-            for (int r = from; r < to; r++) {
-                long off = r * rowBytes;
-                for (int b = 0; b < batch; b++) out[b * rows + r] = format.dotOrderedFinite(data, off, x, b * cols, cols);
-            }
-        } else {
-            for (int r = from; r < to; r++) {
-                long off = r * rowBytes;
-                for (int b = 0; b < batch; b++) out[b * rows + r] = format.dotOrdered(data, off, x, b * cols, cols);
+        boolean finiteRows = trusted[p];
+        for (int r = from; r < to; r++) {
+            long off = r * rowBytes;
+            for (int b = 0; b < batch; b++) {
+                out[b * rows + r] = finiteRows
+                        ? format.dotOrderedFinite(data, off, x, b * cols, cols)
+                        : format.dotOrdered(data, off, x, b * cols, cols);
             }
         }
     }
