@@ -21,12 +21,13 @@ import org.qwen4j.spi.KvCache;
 
 /**
  * One decode step of attention for one layer of the Qwen2.5-0.5B shape (14 query heads, 2 KV heads,
- * head 64) over a cache already holding {@code context} positions. Bytes read per step:
- * {@code 2 · context · 2 · 64 · bytesPerValue}.
+ * head 64) over a cache already holding {@code context} positions. The score is steps per second;
+ * {@link Rates} reports the cache bandwidth ({@code 2 · (context + 1) · 2 · 64 · bytesPerValue}
+ * bytes of keys and values per step) and GFLOP/s.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
@@ -50,6 +51,7 @@ public class AttentionBenchmark {
     private float[] k;
     private float[] v;
     private float[] out;
+    private long cacheBytes;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -74,6 +76,7 @@ public class AttentionBenchmark {
         v = new float[KV_HEADS * HEAD_DIM];
         out = new float[HEADS * HEAD_DIM];
         for (int i = 0; i < q.length; i++) q[i] = (float) random.nextGaussian();
+        cacheBytes = 2L * (context + 1) * KV_HEADS * HEAD_DIM * ("F32".equals(cache) ? Float.BYTES : Short.BYTES);
     }
 
     @TearDown(Level.Trial)
@@ -82,9 +85,11 @@ public class AttentionBenchmark {
     }
 
     @Benchmark
-    public float[] decodeStep() {
+    public float[] decodeStep(Rates rates) {
         // the new token always lands at position `context`, overwriting the previous step's
         backend.attention(out, q, k, v, kv, 0, 1, context, HEADS, KV_HEADS, HEAD_DIM);
+        // Scores and the weighted sum of values: a multiply-add per query head, position and dimension each.
+        rates.add(cacheBytes, 2L * 2 * (context + 1) * HEADS * HEAD_DIM);
         return out;
     }
 }

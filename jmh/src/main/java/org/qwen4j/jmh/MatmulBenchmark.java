@@ -23,13 +23,17 @@ import org.qwen4j.spi.Tensor;
 import org.qwen4j.spi.TensorFormat;
 
 /**
- * Matrix-vector and matrix-matrix products of the {@code cpu-simd} backend per weight format, at the
- * Qwen2.5-0.5B projection shapes (rows × columns): 896×896 (attention q/o), 4864×896 (gate/up) and
- * 896×4864 (down). Effective bandwidth is weight bytes / time; GFLOP/s is 2·rows·cols·batch / time.
+ * Matrix-vector (batch 1, decode) and matrix-matrix (batch 128, prefill) products of the
+ * {@code cpu-simd} backend per weight format, at the projection shapes (rows × columns) of
+ * Qwen2.5-0.5B, 896×896 (attention q/o), 4864×896 (gate/up) and 896×4864 (down), and of Qwen2.5-7B,
+ * 3584×3584, 18944×3584 and 3584×18944. The score is products per second (the time of one is its
+ * reciprocal); beside it JMH reports the effective bandwidth (weight bytes / time) and GFLOP/s
+ * (2·rows·cols·batch / time) as {@link Rates}. One shape, for example:
+ * {@code jmh/run MatmulBenchmark -p format=Q4_0 -p shape=896x4864 -p batch=1}.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
@@ -37,10 +41,10 @@ public class MatmulBenchmark {
     @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0"})
     public String format;
 
-    @Param({"896x896", "4864x896", "896x4864"})
+    @Param({"896x896", "4864x896", "896x4864", "3584x3584", "18944x3584", "3584x18944"})
     public String shape;
 
-    @Param({"1", "32"})
+    @Param({"1", "128"})
     public int batch;
 
     @Param({"2"})
@@ -51,6 +55,8 @@ public class MatmulBenchmark {
     private Tensor weights;
     private float[] x;
     private float[] out;
+    private long weightBytes;
+    private long flops;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -71,6 +77,8 @@ public class MatmulBenchmark {
         x = new float[batch * cols];
         for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
         out = new float[batch * rows];
+        weightBytes = f.byteSize((long) rows * cols);
+        flops = 2L * rows * cols * batch;
         backend = new SimdBackend(threads);
     }
 
@@ -81,8 +89,9 @@ public class MatmulBenchmark {
     }
 
     @Benchmark
-    public float[] matmul() {
+    public float[] matmul(Rates rates) {
         backend.matmul(weights, x, out, batch);
+        rates.add(weightBytes, flops);
         return out;
     }
 }
