@@ -64,6 +64,20 @@ final class BlockOrder {
         int at(int group, int lane);
     }
 
+    /** Per thread, for {@link #applied}: grown to the longest row seen, then reused. */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * {@code n} values of {@code x} in this order, in a per-thread buffer from index 0, valid until
+     * the thread's next call: for a single dot product whose caller passes natural order.
+     */
+    float[] applied(float[] x, int xOffset, int n) {
+        float[] dst = SCRATCH.get();
+        if (dst.length < n) SCRATCH.set(dst = new float[n]);
+        apply(x, xOffset, dst, 0, n);
+        return dst;
+    }
+
     void apply(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
         Blocks.checkLength(n, source.length);
         Objects.checkFromIndexSize(xOffset, n, x.length);

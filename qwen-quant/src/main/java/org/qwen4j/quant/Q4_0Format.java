@@ -141,41 +141,9 @@ public final class Q4_0Format implements TensorFormat {
 
     @Override
     public float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
-        if (F.length() == 8) return dot256(w, byteOffset, x, xOffset, n);
-        return dotNarrow(w, byteOffset, x, xOffset, n);
-    }
-
-    /**
-     * The 256-bit kernel: one 128-bit load holds a block's sixteen packed bytes, whose low and high
-     * nibbles widen in two halves each to eight floats; the high nibbles come from a 16-bit shift
-     * (x86 has no byte shift, and the byte-lane shift C2 emulates cost a fifth of the kernel's
-     * speed: 2.9 against 3.5 GB/s on one thread). 128-bit byte vectors are what C2 compiles
-     * on AVX2; 64-bit ones fell back to boxed Java code in a full decode (measured: 2.4 instead of
-     * 11+ tokens/s for a Q4_0 model).
-     */
-    private static float dot256(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
-        Blocks.checkLength(n, BLOCK_SIZE);
-        Objects.checkFromIndexSize(xOffset, n, x.length);
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
-        int xi = xOffset;
-        for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
-            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT_LE, block)));
-            ByteVector packed = ByteVector.fromMemorySegment(B16, w, block + Short.BYTES, ByteOrder.LITTLE_ENDIAN);
-            // Inline rather than through low/high: those also see 64-bit vectors, and a helper that
-            // meets two vector shapes is compiled with boxed vectors (measured: prefill fell to a crawl).
-            ByteVector lo = packed.and((byte) 0x0F).sub((byte) 8);
-            ByteVector hi = packed.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
-                    .and((byte) 0x0F).sub((byte) 8);
-            FloatVector s0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xi));
-            s0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1)).fma(FloatVector.fromArray(F, x, xi + 8), s0);
-            FloatVector s1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xi + 16));
-            s1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1)).fma(FloatVector.fromArray(F, x, xi + 24), s1);
-            acc0 = s0.fma(d, acc0);
-            acc1 = s1.fma(d, acc1);
-        }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        if (!ordersActivations()) return dotNarrow(w, byteOffset, x, xOffset, n);
+        // Rare outside tests: the backend orders a product's activations once and calls dotOrdered.
+        return dotOrdered(w, byteOffset, ORDER.applied(x, xOffset, n), 0, n);
     }
 
     @Override
@@ -190,10 +158,11 @@ public final class Q4_0Format implements TensorFormat {
     }
 
     /**
-     * The decode kernel on 256-bit machines: a block's packed bytes zero-extended once to sixteen
-     * shorts (one instruction), nibbles taken with masks inside int lanes (one shift, for the
-     * nibble at bit 20), no byte shuffles. 1.3 times as fast as {@link #dot256} on one thread
-     * (3.7 → 4.8 GB/s on rows of 896 in cache) with shifts for every nibble; masking in place
+     * The kernel on 256-bit machines (also behind {@link #dot}, which orders its activations first):
+     * a block's packed bytes zero-extended once to sixteen shorts (one instruction), nibbles taken
+     * with masks inside int lanes (one shift, for the nibble at bit 20), no byte shuffles. 1.3 times
+     * as fast as the natural-order kernel it replaced, which widened bytes with shuffles, on one
+     * thread (3.7 → 4.8 GB/s on rows of 896 in cache) with shifts for every nibble; masking in place
      * saves three instructions per block (4.6 → 4.9 GB/s).
      */
     @Override

@@ -39,7 +39,6 @@ public final class Q8_0Format implements TensorFormat {
     // wider machines gain nothing from 512 bits on a kernel that waits for memory, and narrower
     // ones (128-bit) take each load in two halves.
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_64;
-    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256
             ? FloatVector.SPECIES_256
             : FloatVector.SPECIES_128;
@@ -120,34 +119,9 @@ public final class Q8_0Format implements TensorFormat {
 
     @Override
     public float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
-        if (F.length() == 8) return dot256(w, byteOffset, x, xOffset, n);
-        return dotNarrow(w, byteOffset, x, xOffset, n);
-    }
-
-    /**
-     * The 256-bit kernel: two 128-bit loads per block, each widened in two halves to eight floats.
-     * 128-bit byte vectors are what C2 compiles on AVX2; 64-bit ones can fall back to boxed Java
-     * code inside a full forward pass.
-     */
-    private static float dot256(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
-        Blocks.checkLength(n, BLOCK_SIZE);
-        Objects.checkFromIndexSize(xOffset, n, x.length);
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
-        int xi = xOffset;
-        for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
-            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT_LE, block)));
-            ByteVector q0 = ByteVector.fromMemorySegment(B16, w, block + Short.BYTES, ByteOrder.LITTLE_ENDIAN);
-            ByteVector q1 = ByteVector.fromMemorySegment(B16, w, block + Short.BYTES + 16, ByteOrder.LITTLE_ENDIAN);
-            FloatVector s0 = ((FloatVector) q0.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xi));
-            s0 = ((FloatVector) q0.convertShape(VectorOperators.B2F, F, 1)).fma(FloatVector.fromArray(F, x, xi + 8), s0);
-            FloatVector s1 = ((FloatVector) q1.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xi + 16));
-            s1 = ((FloatVector) q1.convertShape(VectorOperators.B2F, F, 1)).fma(FloatVector.fromArray(F, x, xi + 24), s1);
-            acc0 = s0.fma(d, acc0);
-            acc1 = s1.fma(d, acc1);
-        }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        if (!ordersActivations()) return dotNarrow(w, byteOffset, x, xOffset, n);
+        // Rare outside tests: the backend orders a product's activations once and calls dotOrdered.
+        return dotOrdered(w, byteOffset, ORDER.applied(x, xOffset, n), 0, n);
     }
 
     @Override
@@ -162,10 +136,11 @@ public final class Q8_0Format implements TensorFormat {
     }
 
     /**
-     * The decode kernel on 256-bit machines: one 256-bit load per block, bytes sign-extended by a
-     * shift pair within each int lane. Compared with {@link #dot256}'s two loads and four
-     * byte-to-float widenings (each a shuffle on x86), it runs 1.35 to 1.4 times as fast on one
-     * thread (7.3 → 10 GB/s on rows of 896 in cache).
+     * The kernel on 256-bit machines: one 256-bit load per block, bytes sign-extended by a shift
+     * pair within each int lane. Compared with the natural-order kernel it replaced (two loads and
+     * four byte-to-float widenings, each a shuffle on x86), it runs 1.35 to 1.4 times as fast on one
+     * thread (7.3 → 10 GB/s on rows of 896 in cache), so {@link #dot} orders its activations and
+     * comes here too.
      */
     @Override
     public float dotOrdered(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {

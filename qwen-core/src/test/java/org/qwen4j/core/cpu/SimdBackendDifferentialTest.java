@@ -79,27 +79,30 @@ class SimdBackendDifferentialTest {
     @Test
     void groupedProductsMatchSeparateOnes() {
         Tensor[] ws = {tensor("F16", 96, 40), tensor("F32", 96, 8), tensor("BF16", 96, 13)};
-        for (int batch : new int[] {1, 6}) {
-            float[] x = randoms(batch * 96);
-            float[][] a = {new float[batch * 40], new float[batch * 8], new float[batch * 13]};
-            float[][] b = {new float[batch * 40], new float[batch * 8], new float[batch * 13]};
-            for (int i = 0; i < ws.length; i++) REF.matmul(ws[i], x, a[i], batch);
-            SIMD.matmul(ws, x, b, batch);
-            for (int i = 0; i < ws.length; i++) assertClose(a[i], b[i], Math.sqrt(96));
-        }
+        assertGroupedProductsMatchTheReference(ws, 1, 6);
     }
 
     @Test
     void decodeProductsHandEachFormatTheActivationOrderItAsksFor() {
         TensorFormat reversed = new BlockReversedFormat();
         Tensor[] ws = {tensor(reversed, 96, 40), tensor("F32", 96, 8), tensor(reversed, 96, 13)};
-        for (int batch : new int[] {1, 2, 3}) {
-            float[] x = randoms(batch * 96);
-            float[][] a = {new float[batch * 40], new float[batch * 8], new float[batch * 13]};
-            float[][] b = {new float[batch * 40], new float[batch * 8], new float[batch * 13]};
-            for (int i = 0; i < ws.length; i++) REF.matmul(ws[i], x, a[i], batch);
+        assertGroupedProductsMatchTheReference(ws, 1, 2, 3);
+    }
+
+    /** One grouped SIMD product of {@code ws} (same width) per batch against the reference's separate ones. */
+    private void assertGroupedProductsMatchTheReference(Tensor[] ws, int... batches) {
+        int cols = ws[0].columns();
+        for (int batch : batches) {
+            float[] x = randoms(batch * cols);
+            float[][] a = new float[ws.length][];
+            float[][] b = new float[ws.length][];
+            for (int i = 0; i < ws.length; i++) {
+                a[i] = new float[batch * ws[i].rows()];
+                b[i] = new float[batch * ws[i].rows()];
+                REF.matmul(ws[i], x, a[i], batch);
+            }
             SIMD.matmul(ws, x, b, batch);
-            for (int i = 0; i < ws.length; i++) assertClose(a[i], b[i], Math.sqrt(96));
+            for (int i = 0; i < ws.length; i++) assertClose(a[i], b[i], Math.sqrt(cols));
         }
     }
 
