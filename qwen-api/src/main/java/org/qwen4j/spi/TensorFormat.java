@@ -59,16 +59,23 @@ public interface TensorFormat {
     /**
      * Copies {@code n} activations (a whole number of blocks) from {@code x} into {@code dst} in the
      * form {@link #dotOrdered} reads them: rearranged within each block, and possibly multiplied by
-     * exact powers of two where the kernel leaves quants unshifted. The default copies them as
-     * they are.
+     * exact powers of two where the kernel leaves quants unshifted or unscaled. Returns false when
+     * these activations have no exact ordered form (a power of two that would overflow them), and
+     * the caller then uses {@link #dot} on the natural order. The default copies them as they are.
      *
      * <pre>{@code
-     * format.orderActivations(x, 0, ordered, 0, n);          // once per input vector
-     * for (int r = 0; r < rows; r++) out[r] = format.dotOrdered(w, r * rowBytes, ordered, 0, n);
+     * if (format.orderActivations(x, 0, ordered, 0, n)) {     // once per input vector
+     *     for (int r = 0; r < rows; r++) out[r] = format.dotOrdered(w, r * rowBytes, ordered, 0, n);
+     * } else {
+     *     for (int r = 0; r < rows; r++) out[r] = format.dot(w, r * rowBytes, x, 0, n);
+     * }
      * }</pre>
+     *
+     * @return whether {@code dst} now holds the ordered form
      */
-    default void orderActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
+    default boolean orderActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
         System.arraycopy(x, xOffset, dst, dstOffset, n);
+        return true;
     }
 
     /**

@@ -130,9 +130,10 @@ public final class Q8_0Format implements TensorFormat {
     }
 
     @Override
-    public void orderActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
-        if (ordersActivations()) ORDER.apply(x, xOffset, dst, dstOffset, n);
-        else TensorFormat.super.orderActivations(x, xOffset, dst, dstOffset, n);
+    public boolean orderActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
+        if (!ordersActivations()) return TensorFormat.super.orderActivations(x, xOffset, dst, dstOffset, n);
+        ORDER.apply(x, xOffset, dst, dstOffset, n);
+        return true;
     }
 
     /**

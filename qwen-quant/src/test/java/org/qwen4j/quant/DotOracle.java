@@ -1,6 +1,7 @@
 package org.qwen4j.quant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -60,10 +61,14 @@ final class DotOracle {
                 () -> format.name() + " dotOrdered of length " + n + " (Σ|w·x| = " + sumOfMagnitudes + ")");
     }
 
-    /** {@code format.dotOrdered} on {@code x} passed through {@code orderActivations}, at the same offset. */
+    /**
+     * {@code format.dotOrdered} on {@code x} passed through {@code orderActivations}, at the same
+     * offset. The block formats' ordering is a rearrangement by exact powers of two, which every
+     * float vector has.
+     */
     static float dotOrdered(TensorFormat format, MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
         float[] ordered = new float[x.length];
-        format.orderActivations(x, xOffset, ordered, xOffset, n);
+        assertTrue(format.orderActivations(x, xOffset, ordered, xOffset, n), format.name() + " refused to order activations");
         return format.dotOrdered(w, byteOffset, ordered, xOffset, n);
     }
 }

@@ -12,7 +12,8 @@ import org.qwen4j.spi.TensorFormat;
  * Products for a few tokens (decode): one unit per weight row, computed with the format's fused
  * dequantize-dot kernel straight from the mapped weights, which are read exactly once. Formats
  * whose kernel reads activations in an order of its own get them rearranged once per job, shared by
- * the products of the same format (Q, K and V; gate and up).
+ * the products of the same format (Q, K and V; gate and up); activations that have no ordered form
+ * in a format go to its natural-order kernel instead.
  */
 final class RowDotJob extends ProductJob {
     private final float[][] inputs = new float[MAX_PRODUCTS][];
@@ -20,6 +21,8 @@ final class RowDotJob extends ProductJob {
     /** Tensors a product has shown to hold no infinity or NaN (see {@link TensorFormat#dotOrderedFinite}). */
     private final Set<Tensor> finite = Collections.newSetFromMap(new IdentityHashMap<>());
     private final boolean[] trusted = new boolean[MAX_PRODUCTS];
+    /** Products whose activations the format could not order: they run {@link TensorFormat#dot}. */
+    private final boolean[] natural = new boolean[MAX_PRODUCTS];
 
     @Override
     int units(Tensor w) {
@@ -32,18 +35,24 @@ final class RowDotJob extends ProductJob {
             TensorFormat format = weights[p].format();
             trusted[p] = finite.contains(weights[p]);
             inputs[p] = x;
+            natural[p] = false;
             if (!format.ordersActivations()) continue;
             int earlier = p - 1;
             while (earlier >= 0 && weights[earlier].format() != format) earlier--;
             if (earlier >= 0) {
                 inputs[p] = inputs[earlier];
+                natural[p] = natural[earlier];
                 continue;
             }
             int cols = weights[p].columns();
             int n = batch * cols;
             if (ordered[p] == null || ordered[p].length < n) ordered[p] = new float[n];
-            for (int b = 0; b < batch; b++) format.orderActivations(x, b * cols, ordered[p], b * cols, cols);
-            inputs[p] = ordered[p];
+            boolean orderable = true;
+            for (int b = 0; b < batch && orderable; b++) {
+                orderable = format.orderActivations(x, b * cols, ordered[p], b * cols, cols);
+            }
+            if (orderable) inputs[p] = ordered[p];
+            else natural[p] = true;
         }
     }
 
@@ -79,11 +88,12 @@ final class RowDotJob extends ProductJob {
         int cols = w.columns();
         long rowBytes = w.rowBytes();
         boolean finiteRows = trusted[p];
+        boolean naturalOrder = natural[p];
         for (int r = from; r < to; r++) {
             long off = r * rowBytes;
             for (int b = 0; b < batch; b++) {
-                out[b * rows + r] = finiteRows
-                        ? format.dotOrderedFinite(data, off, x, b * cols, cols)
+                out[b * rows + r] = naturalOrder ? format.dot(data, off, x, b * cols, cols)
+                        : finiteRows ? format.dotOrderedFinite(data, off, x, b * cols, cols)
                         : format.dotOrdered(data, off, x, b * cols, cols);
             }
         }

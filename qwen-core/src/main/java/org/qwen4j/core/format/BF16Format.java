@@ -138,7 +138,7 @@ public final class BF16Format implements TensorFormat {
 
     /** Each whole group of {@link #GROUP} values as its even-numbered values, then its odd-numbered ones; a shorter tail as it is. */
     @Override
-    public void orderActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
+    public boolean orderActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
         Objects.checkFromIndexSize(xOffset, n, x.length);
         Objects.checkFromIndexSize(dstOffset, n, dst.length);
         int half = GROUP / 2;
@@ -150,6 +150,7 @@ public final class BF16Format implements TensorFormat {
             }
         }
         System.arraycopy(x, xOffset + g, dst, dstOffset + g, n - g);
+        return true;
     }
 
     /**

@@ -55,8 +55,9 @@ final class BlockReversedFormat implements TensorFormat {
     }
 
     @Override
-    public void orderActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
+    public boolean orderActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
         for (int i = 0; i < n; i++) dst[dstOffset + i] = x[xOffset + reversed(i)];
+        return true;
     }
 
     @Override

@@ -107,6 +107,26 @@ class SimdBackendDifferentialTest {
     }
 
     @Test
+    void decodeProductsWhoseActivationsF16CannotOrderMatchTheReference() {
+        // F16 orders activations by scaling them by 2^112, which overflows from 2^16 on: such a
+        // product runs the natural-order kernel, for the grouped products sharing its input too.
+        Tensor[] ws = {tensor("F16", 96, 40), tensor("F16", 96, 8), tensor("BF16", 96, 13)};
+        for (int batch : new int[] {1, 2}) {
+            float[] x = randoms(batch * 96);
+            x[(batch - 1) * 96 + 7] = 70_000f;
+            float[][] expected = new float[ws.length][];
+            float[][] actual = new float[ws.length][];
+            for (int i = 0; i < ws.length; i++) {
+                expected[i] = new float[batch * ws[i].rows()];
+                actual[i] = new float[batch * ws[i].rows()];
+                REF.matmul(ws[i], x, expected[i], batch);
+            }
+            SIMD.matmul(ws, x, actual, batch);
+            for (int i = 0; i < ws.length; i++) assertClose(expected[i], actual[i], Math.sqrt(96));
+        }
+    }
+
+    @Test
     void laterDecodeProductsOfAFiniteTensorStillMatchTheReference() {
         // After one product shows a tensor finite, later ones use a kernel that skips the check
         // for infinities and NaNs.

@@ -63,19 +63,22 @@ final class DotOracle {
         }
     }
 
-    /** {@code format.dotOrdered} on {@code x} passed through {@code orderActivations}, at the same offset. */
+    /**
+     * {@code format.dotOrdered} on {@code x} passed through {@code orderActivations}, at the same
+     * offset; {@code format.dot} where the format has no ordered form for {@code x}, as a backend does.
+     */
     static float dotOrdered(TensorFormat format, MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
-        return format.dotOrdered(w, byteOffset, ordered(format, x, xOffset, n), xOffset, n);
-    }
-
-    /** {@code format.dotOrderedFinite} on {@code x} passed through {@code orderActivations}, at the same offset. */
-    static float dotOrderedFinite(TensorFormat format, MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
-        return format.dotOrderedFinite(w, byteOffset, ordered(format, x, xOffset, n), xOffset, n);
-    }
-
-    private static float[] ordered(TensorFormat format, float[] x, int xOffset, int n) {
         float[] ordered = new float[x.length];
-        format.orderActivations(x, xOffset, ordered, xOffset, n);
-        return ordered;
+        return format.orderActivations(x, xOffset, ordered, xOffset, n)
+                ? format.dotOrdered(w, byteOffset, ordered, xOffset, n)
+                : format.dot(w, byteOffset, x, xOffset, n);
+    }
+
+    /** As {@link #dotOrdered}, with {@code format.dotOrderedFinite}. */
+    static float dotOrderedFinite(TensorFormat format, MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        float[] ordered = new float[x.length];
+        return format.orderActivations(x, xOffset, ordered, xOffset, n)
+                ? format.dotOrderedFinite(w, byteOffset, ordered, xOffset, n)
+                : format.dot(w, byteOffset, x, xOffset, n);
     }
 }

@@ -1,6 +1,7 @@
 package org.qwen4j.core.format;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -95,15 +96,17 @@ class F16FormatTest {
         int n = 85;
         float[] ones = new float[n];
         Arrays.fill(ones, 1f);
+        float[] orderedOnes = new float[n];
+        assertTrue(format.orderActivations(ones, 0, orderedOnes, 0, n));
         MemorySegment row = Arena.ofAuto().allocate(2L * n);
         for (int bits = 0; bits < 1 << 16; bits++) {
             long position = 2L * (bits % n);
             row.set(SHORT_LE, position, (short) bits);
             float expected = Float.float16ToFloat((short) bits);
             float actual = format.dot(row, 0, ones, 0, n);
-            float ordered = format.dotOrdered(row, 0, ones, 0, n);
+            float ordered = format.dotOrdered(row, 0, orderedOnes, 0, n);
             boolean finite = (bits & 0x7C00) != 0x7C00;
-            float trusted = finite ? format.dotOrderedFinite(row, 0, ones, 0, n) : expected;
+            float trusted = finite ? format.dotOrderedFinite(row, 0, orderedOnes, 0, n) : expected;
             row.set(SHORT_LE, position, (short) 0);
             // == treats the zeros as equal: the accumulators start at +0, and +0 + -0 is +0.
             if (expected != actual && !(Float.isNaN(expected) && Float.isNaN(actual))) {
@@ -142,6 +145,36 @@ class F16FormatTest {
         float[] x = Samples.gaussian(random, n + 9, 1f);
         MemorySegment segment = Samples.shifted(DotOracle.encode(format, padded), 1);
         DotOracle.assertDotMatchesReference(format, segment, 3, x, 9, n);
+    }
+
+    @Test
+    void orderedKernelsGiveTheNaturalKernelsBitsForActivationsUpToTheOrderableLimit() {
+        // Ordering scales the activations by 2^112 so that the kernel can skip rescaling the
+        // halves; both factors stay exact, so every product and sum is the same float.
+        Random random = new Random(17);
+        int n = 896 + 5;
+        float[] x = Samples.gaussian(random, n, 1f);
+        x[3] = Math.nextDown(65536f);
+        x[40] = -30000f;
+        x[41] = Float.MIN_VALUE;
+        x[42] = 0f;
+        x[n - 1] = 2e-39f;
+        float[] ordered = new float[n];
+        assertTrue(format.orderActivations(x, 0, ordered, 0, n));
+        for (int r = 0; r < 20; r++) {
+            MemorySegment row = DotOracle.encode(format, Samples.gaussian(random, n, 0.05f));
+            float natural = format.dot(row, 0, x, 0, n);
+            assertEquals(Float.floatToRawIntBits(natural), Float.floatToRawIntBits(format.dotOrdered(row, 0, ordered, 0, n)), "row " + r);
+            assertEquals(Float.floatToRawIntBits(natural), Float.floatToRawIntBits(format.dotOrderedFinite(row, 0, ordered, 0, n)), "row " + r);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(floats = {65536f, -65536f, 1e30f, Float.POSITIVE_INFINITY, Float.NaN})
+    void activationsThatScalingWouldOverflowHaveNoOrderedForm(float big) {
+        float[] x = new float[40];
+        x[33] = big;
+        assertFalse(format.orderActivations(x, 0, new float[40], 0, 40));
     }
 
     @Test
