@@ -83,7 +83,6 @@ final class BenchCommand {
         }
     }
 
-    /** Empties the session and, for a depth, evaluates the untimed context first. */
     /** Brings the session back to the untimed context: evaluated once, then kept by rewinding to it. */
     private static void fill(Session s, int[] context) {
         if (context == null) {
