@@ -91,19 +91,19 @@ class SimdBackendDifferentialTest {
 
     /** One grouped SIMD product of {@code ws} (same width) per batch against the reference's separate ones. */
     private void assertGroupedProductsMatchTheReference(Tensor[] ws, int... batches) {
-        int cols = ws[0].columns();
-        for (int batch : batches) {
-            float[] x = randoms(batch * cols);
-            float[][] a = new float[ws.length][];
-            float[][] b = new float[ws.length][];
-            for (int i = 0; i < ws.length; i++) {
-                a[i] = new float[batch * ws[i].rows()];
-                b[i] = new float[batch * ws[i].rows()];
-                REF.matmul(ws[i], x, a[i], batch);
-            }
-            SIMD.matmul(ws, x, b, batch);
-            for (int i = 0; i < ws.length; i++) assertClose(a[i], b[i], Math.sqrt(cols));
+        for (int batch : batches) assertGroupedProductMatchesTheReference(ws, randoms(batch * ws[0].columns()), batch);
+    }
+
+    private static void assertGroupedProductMatchesTheReference(Tensor[] ws, float[] x, int batch) {
+        float[][] a = new float[ws.length][];
+        float[][] b = new float[ws.length][];
+        for (int i = 0; i < ws.length; i++) {
+            a[i] = new float[batch * ws[i].rows()];
+            b[i] = new float[batch * ws[i].rows()];
+            REF.matmul(ws[i], x, a[i], batch);
         }
+        SIMD.matmul(ws, x, b, batch);
+        for (int i = 0; i < ws.length; i++) assertClose(a[i], b[i], Math.sqrt(ws[0].columns()));
     }
 
     @Test
@@ -114,15 +114,7 @@ class SimdBackendDifferentialTest {
         for (int batch : new int[] {1, 2}) {
             float[] x = randoms(batch * 96);
             x[(batch - 1) * 96 + 7] = 70_000f;
-            float[][] expected = new float[ws.length][];
-            float[][] actual = new float[ws.length][];
-            for (int i = 0; i < ws.length; i++) {
-                expected[i] = new float[batch * ws[i].rows()];
-                actual[i] = new float[batch * ws[i].rows()];
-                REF.matmul(ws[i], x, expected[i], batch);
-            }
-            SIMD.matmul(ws, x, actual, batch);
-            for (int i = 0; i < ws.length; i++) assertClose(expected[i], actual[i], Math.sqrt(96));
+            assertGroupedProductMatchesTheReference(ws, x, batch);
         }
     }
 
