@@ -23,6 +23,7 @@ module org.qwen4j.core {
             org.qwen4j.core.hf.HfCheckpointFormat;
 
     exports org.qwen4j.core.format;
+    exports org.qwen4j.core.simd;
     provides org.qwen4j.spi.TensorFormat with
             org.qwen4j.core.format.F32Format,
             org.qwen4j.core.format.F16Format,

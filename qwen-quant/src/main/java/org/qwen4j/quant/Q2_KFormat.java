@@ -11,6 +11,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
+import org.qwen4j.core.simd.FixedOrderSum;
 import org.qwen4j.spi.TensorFormat;
 
 /**
@@ -238,7 +239,7 @@ public final class Q2_KFormat implements TensorFormat {
                 }
             }
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return FixedOrderSum.of(acc0.add(acc1));
     }
 
     @Override

@@ -11,6 +11,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
+import org.qwen4j.core.simd.FixedOrderSum;
 import org.qwen4j.spi.TensorFormat;
 
 /**
@@ -230,7 +231,7 @@ public final class Q3_KFormat implements TensorFormat {
                 acc1 = sum1.fma(FloatVector.broadcast(F, d * (SixBitScales.q3Scale(low, high, sub + 2) - 32)), acc1);
             }
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return FixedOrderSum.of(acc0.add(acc1));
     }
 
     @Override

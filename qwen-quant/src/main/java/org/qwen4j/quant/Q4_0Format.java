@@ -12,6 +12,7 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import org.qwen4j.core.simd.FixedOrderSum;
 import org.qwen4j.spi.TensorFormat;
 
 /**
@@ -187,7 +188,7 @@ public final class Q4_0Format implements TensorFormat {
             acc0 = s0.fma(d, acc0);
             acc1 = s1.fma(d, acc1);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return FixedOrderSum.of(acc0.add(acc1));
     }
 
     /**
@@ -214,7 +215,7 @@ public final class Q4_0Format implements TensorFormat {
             acc0 = sixteen(low(first), low(second), x, xi).fma(d, acc0);
             acc1 = sixteen(high(first), high(second), x, xi + BLOCK_SIZE / 2).fma(d, acc1);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return FixedOrderSum.of(acc0.add(acc1));
     }
 
     @Override

@@ -10,6 +10,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
+import org.qwen4j.core.simd.FixedOrderSum;
 import org.qwen4j.spi.TensorFormat;
 
 /**
@@ -178,7 +179,7 @@ public final class Q5_0Format implements TensorFormat {
             acc0 = sum0.fma(d, acc0);
             acc1 = sum1.fma(d, acc1);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return FixedOrderSum.of(acc0.add(acc1));
     }
 
     @Override

@@ -11,6 +11,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
+import org.qwen4j.core.simd.FixedOrderSum;
 import org.qwen4j.spi.TensorFormat;
 
 /**
@@ -244,7 +245,7 @@ public final class Q6_KFormat implements TensorFormat {
                 acc1 = sumHigh.fma(FloatVector.broadcast(F, d * (byte) (scales >>> 8 * (2 * t + 4 + i))), acc1);
             }
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return FixedOrderSum.of(acc0.add(acc1));
     }
 
     @Override

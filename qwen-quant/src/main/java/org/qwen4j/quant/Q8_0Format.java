@@ -11,6 +11,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import org.qwen4j.core.simd.FixedOrderSum;
 import org.qwen4j.spi.TensorFormat;
 
 /**
@@ -162,7 +163,7 @@ public final class Q8_0Format implements TensorFormat {
             acc0 = s0.fma(d, acc0);
             acc1 = s1.fma(d, acc1);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return FixedOrderSum.of(acc0.add(acc1));
     }
 
     /** Byte {@code k} of every int lane, sign-extended and converted to float. */
@@ -186,7 +187,7 @@ public final class Q8_0Format implements TensorFormat {
             acc0 = sixteen(load(w, quants), load(w, quants + 8), x, xi).fma(d, acc0);
             acc1 = sixteen(load(w, quants + 16), load(w, quants + 24), x, xi + 16).fma(d, acc1);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return FixedOrderSum.of(acc0.add(acc1));
     }
 
     @Override

@@ -5,6 +5,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.qwen4j.KvCacheType;
+import org.qwen4j.core.simd.FixedOrderSum;
+import org.qwen4j.core.simd.LanewiseExp;
 import org.qwen4j.spi.Backend;
 import org.qwen4j.spi.KvCache;
 import org.qwen4j.spi.Rope;
@@ -106,7 +108,7 @@ public final class SimdBackend implements Backend {
                 FloatVector v = FloatVector.fromArray(F, x, o + i);
                 acc = v.fma(v, acc);
             }
-            float ss = acc.reduceLanes(VectorOperators.ADD);
+            float ss = FixedOrderSum.of(acc);
             for (; i < dim; i++) ss += x[o + i] * x[o + i];
             float scale = (float) (1.0 / Math.sqrt(ss / dim + epsilon));
             i = 0;
@@ -142,12 +144,12 @@ public final class SimdBackend implements Backend {
 
     @Override
     public void swiglu(float[] gate, float[] up, int n) {
-        // The vector exponential is the JDK's SVML-derived kernel (within an ulp or two of
-        // Math.exp); a scalar Math.exp per value cost a twentieth of a prompt's time.
+        // A vector exponential (within two ulps of Math.exp, the same bits in every JIT tier); a
+        // scalar Math.exp per value cost a twentieth of a prompt's time.
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector g = FloatVector.fromArray(F, gate, i);
-            FloatVector e = g.neg().lanewise(VectorOperators.EXP);
+            FloatVector e = LanewiseExp.of(g.neg());
             g.div(e.add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
         }
         for (; i < n; i++) {
@@ -285,11 +287,11 @@ public final class SimdBackend implements Backend {
             }
             FloatVector vsum = FloatVector.zero(F);
             for (t = 0; t < upper; t += F.length()) {
-                FloatVector e = FloatVector.fromArray(F, s, o + t).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = LanewiseExp.of(FloatVector.fromArray(F, s, o + t).sub(max));
                 e.intoArray(s, o + t);
                 vsum = vsum.add(e);
             }
-            float sum = vsum.reduceLanes(VectorOperators.ADD);
+            float sum = FixedOrderSum.of(vsum);
             for (; t < n; t++) {
                 float e = (float) Math.exp(s[o + t] - max);
                 s[o + t] = e;

@@ -12,6 +12,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
+import org.qwen4j.core.simd.FixedOrderSum;
 import org.qwen4j.spi.TensorFormat;
 
 /**
@@ -124,7 +125,7 @@ public final class BF16Format implements TensorFormat {
         for (; i <= n - lanes; i += lanes) {
             acc0 = load(w, byteOffset + (long) i * Short.BYTES).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = FixedOrderSum.of(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             sum += toFloat(w.get(SHORT_LE, byteOffset + (long) i * Short.BYTES)) * x[xOffset + i];
         }
@@ -188,7 +189,7 @@ public final class BF16Format implements TensorFormat {
             acc0 = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
             acc1 = v.and(HIGH_HALF).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xOffset + i + lanes), acc1);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = FixedOrderSum.of(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             sum += toFloat(w.get(SHORT_LE, byteOffset + (long) i * Short.BYTES)) * x[xOffset + i];
         }

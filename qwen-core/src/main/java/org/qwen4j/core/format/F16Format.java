@@ -11,6 +11,7 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import org.qwen4j.core.simd.FixedOrderSum;
 import org.qwen4j.spi.TensorFormat;
 
 /**
@@ -203,7 +204,7 @@ public final class F16Format implements TensorFormat {
             acc1 = h1.fma(FloatVector.fromArray(F, x, xOffset + i + 8), acc1);
         }
         if (check && exponents.reduceLanes(VectorOperators.MAX) == HALF_EXPONENT_AS_FLOAT) return Float.NaN;
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = FixedOrderSum.of(acc0.add(acc1));
         for (; i < n; i++, o += Short.BYTES) {
             float xi = scaled ? x[xOffset + i] * FLOAT_TO_HALF_FIELDS : x[xOffset + i];
             sum += Float.float16ToFloat(w.get(SHORT_LE, o)) * xi;
@@ -244,7 +245,7 @@ public final class F16Format implements TensorFormat {
             }
             for (; i < len; i++) tail += row[i] * x[q + i];
         }
-        return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD) + tail;
+        return FixedOrderSum.of(acc0.add(acc1).add(acc2.add(acc3))) + tail;
     }
 
     @Override

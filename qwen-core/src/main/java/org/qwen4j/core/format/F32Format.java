@@ -6,9 +6,9 @@ import java.nio.ByteOrder;
 import java.util.Objects;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import org.qwen4j.core.simd.FixedOrderSum;
 import org.qwen4j.spi.TensorFormat;
 
 /**
@@ -89,7 +89,7 @@ public final class F32Format implements TensorFormat {
         for (; i <= n - lanes; i += lanes) {
             acc0 = load(w, byteOffset + (long) i * Float.BYTES).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = FixedOrderSum.of(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             sum += w.get(FLOAT_LE, byteOffset + (long) i * Float.BYTES) * x[xOffset + i];
         }

@@ -1,0 +1,42 @@
+package org.qwen4j.core.simd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class FixedOrderSumTest {
+
+    /** The halving order written out in scalar code: lanes {@code i} and {@code i + half} first. */
+    private static float halving(float[] lanes, int from, int length) {
+        if (length == 1) return lanes[from];
+        float[] folded = new float[length / 2];
+        for (int i = 0; i < folded.length; i++) folded[i] = lanes[from + i] + lanes[from + i + length / 2];
+        return halving(folded, 0, folded.length);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {128, 256, 512})
+    void sumsTheLanesInTheHalvingOrderInEveryTierOfTheJit(int bits) {
+        // Enough calls that C2 compiles the sum midway; the bits must not change when it does.
+        VectorSpecies<Float> species = FloatVector.SPECIES_128.withShape(VectorShape.forBitSize(bits));
+        int lanes = species.length();
+        Random random = new Random(bits);
+        float[] values = new float[lanes * 4096];
+        for (int i = 0; i < values.length; i++) values[i] = (float) (random.nextGaussian() * Math.exp(3 * random.nextGaussian()));
+        for (int round = 0; round < 8; round++) {
+            for (int v = 0; v < 4096; v++) {
+                float expected = halving(values, v * lanes, lanes);
+                float actual = FixedOrderSum.of(FloatVector.fromArray(species, values, v * lanes));
+                if (Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(actual)) {
+                    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(actual),
+                            "vector " + v + " in round " + round + ": " + expected + " vs " + actual);
+                }
+            }
+        }
+    }
+}
