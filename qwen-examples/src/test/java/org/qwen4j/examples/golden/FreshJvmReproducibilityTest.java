@@ -22,7 +22,7 @@ class FreshJvmReproducibilityTest {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "-cp", classPath(),
-                ColdAndWarmLogits.class.getName(), "300"));
+                ColdAndWarmLogits.class.getName(), "150"));
         for (String type : List.of("f16", "bf16", "q8_0", "q4_0")) command.add(Reference.gguf("tiny-qwen2", type).toString());
         Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
