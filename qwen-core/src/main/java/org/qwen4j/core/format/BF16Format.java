@@ -102,9 +102,7 @@ public final class BF16Format implements TensorFormat {
 
     @Override
     public float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
-        if (n < 0) {
-            throw new IllegalArgumentException("negative length " + n);
-        }
+        DotArguments.check(x, xOffset, n);
         int lanes = F.length();
         int step = 4 * lanes;
         long vbytes = (long) lanes * Short.BYTES;
@@ -162,10 +160,7 @@ public final class BF16Format implements TensorFormat {
      */
     @Override
     public float dotOrdered(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
-        if (n < 0) {
-            throw new IllegalArgumentException("negative length " + n);
-        }
-        Objects.checkFromIndexSize(xOffset, n, x.length);
+        DotArguments.check(x, xOffset, n);
         int lanes = F.length();
         long groupBytes = (long) GROUP * Short.BYTES;
         FloatVector acc0 = FloatVector.zero(F);

@@ -101,7 +101,7 @@ public final class F16Format implements TensorFormat {
      */
     @Override
     public float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
-        checkActivations(x, xOffset, n);
+        DotArguments.check(x, xOffset, n);
         if (F.length() == 8) {
             float sum = dotInRegisters(w, byteOffset, x, xOffset, n, true, false);
             if (!Float.isNaN(sum)) return sum;
@@ -149,7 +149,7 @@ public final class F16Format implements TensorFormat {
     @Override
     public float dotOrdered(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
         if (!ordersActivations()) return dot(w, byteOffset, x, xOffset, n);
-        checkActivations(x, xOffset, n);
+        DotArguments.check(x, xOffset, n);
         float sum = dotInRegisters(w, byteOffset, x, xOffset, n, true, true);
         if (!Float.isNaN(sum)) return sum;
         float[] unscaled = UNSCALED.get();
@@ -165,15 +165,8 @@ public final class F16Format implements TensorFormat {
     @Override
     public float dotOrderedFinite(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
         if (!ordersActivations()) return dot(w, byteOffset, x, xOffset, n);
-        checkActivations(x, xOffset, n);
+        DotArguments.check(x, xOffset, n);
         return dotInRegisters(w, byteOffset, x, xOffset, n, false, true);
-    }
-
-    private static void checkActivations(float[] x, int xOffset, int n) {
-        if (n < 0) {
-            throw new IllegalArgumentException("negative length " + n);
-        }
-        Objects.checkFromIndexSize(xOffset, n, x.length);
     }
 
     /**

@@ -67,9 +67,7 @@ public final class F32Format implements TensorFormat {
 
     @Override
     public float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
-        if (n < 0) {
-            throw new IllegalArgumentException("negative length " + n);
-        }
+        DotArguments.check(x, xOffset, n);
         int lanes = F.length();
         int step = 4 * lanes;
         // Four independent accumulators hide the fma latency: one chain alone would stall on it.
