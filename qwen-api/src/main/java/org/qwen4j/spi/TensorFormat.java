@@ -57,8 +57,23 @@ public interface TensorFormat {
     }
 
     /**
+     * How many floats {@link #orderActivations} writes for {@code n} activations (a whole number of
+     * blocks): {@code n} unless the ordered form carries more than the activations themselves, such
+     * as per-block sums that a kernel would otherwise recompute for every row. The default is
+     * {@code n}.
+     *
+     * <pre>{@code
+     * float[] ordered = new float[format.orderedLength(n)];
+     * }</pre>
+     */
+    default int orderedLength(int n) {
+        return n;
+    }
+
+    /**
      * Copies {@code n} activations (a whole number of blocks) from {@code x} into {@code dst} in the
-     * form {@link #dotOrdered} reads them: rearranged within each block, and possibly multiplied by
+     * form {@link #dotOrdered} reads them ({@link #orderedLength} floats from {@code dstOffset}):
+     * rearranged within each block, and possibly multiplied by
      * exact powers of two where the kernel leaves quants unshifted or unscaled. Returns false when
      * these activations have no exact ordered form (a power of two that would overflow them), and
      * the caller then uses {@link #dot} on the natural order. The default copies them as they are.

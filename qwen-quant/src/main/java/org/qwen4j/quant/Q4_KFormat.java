@@ -4,11 +4,15 @@ import static org.qwen4j.quant.PackedQuants.F;
 import static org.qwen4j.quant.PackedQuants.PARTS;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.Objects;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import org.qwen4j.core.simd.FixedOrderSum;
 import org.qwen4j.spi.TensorFormat;
@@ -40,6 +44,24 @@ public final class Q4_KFormat implements TensorFormat {
     private static final int SCALES = 2 * Short.BYTES;
     private static final int QS = SCALES + SixBitScales.BYTES;
     private static final ScaleSearch.Asymmetric SEARCH = new ScaleSearch.Asymmetric(15, -1f, 0.1f, 20, false);
+
+    // The ordered kernel runs on 256-bit vectors: it zero-extends 16 packed bytes to shorts and reads
+    // them as eight ints, int lane i holding bytes 2i and 2i + 1 of the half, so its nibbles at bits
+    // 0, 4, 16 and 20 are values l, l + 32, l + 1 and l + 33 of the group (l = 2i plus 16 for the
+    // second half). Nibbles at bits 4 and 16 are masked in place, 16 and 65536 times too large; their
+    // activations are scaled by 1/16 and 1/65536 instead, which is exact. Vector v of a super-block
+    // is group v / 8, half v / 4 % 2, nibble v % 4.
+    private static final boolean ORDERED = F.length() == 8;
+    private static final BlockOrder ORDER = BlockOrder.of(32, 8,
+            (v, i) -> 64 * (v / 8) + 16 * (v / 4 % 2) + 2 * i + (v % 4 & 1) * 32 + (v % 4 >> 1))
+            .scaledByPowersOfTwo(exponentsOfNibbles());
+    /**
+     * Ordered activations per super-block: the 256 values in the kernel's order, then the plain sum
+     * of each of the eight sub-blocks, which the minimums multiply.
+     */
+    private static final int ORDERED_BLOCK = BLOCK_SIZE + 8;
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
 
     /** Public so that {@link java.util.ServiceLoader} can instantiate it. */
     public Q4_KFormat() {
@@ -231,6 +253,113 @@ public final class Q4_KFormat implements TensorFormat {
             }
         }
         return FixedOrderSum.of(acc0.add(acc1));
+    }
+
+    private static int[] exponentsOfNibbles() {
+        int[] exponents = new int[32];
+        for (int v = 0; v < exponents.length; v++) exponents[v] = switch (v % 4) {
+            case 1 -> -4;
+            case 2 -> -16;
+            default -> 0;
+        };
+        return exponents;
+    }
+
+    @Override
+    public boolean ordersActivations() {
+        return ORDERED;
+    }
+
+    @Override
+    public int orderedLength(int n) {
+        return ORDERED ? n / BLOCK_SIZE * ORDERED_BLOCK : n;
+    }
+
+    @Override
+    public boolean orderActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
+        if (!ORDERED) return TensorFormat.super.orderActivations(x, xOffset, dst, dstOffset, n);
+        Blocks.checkLength(n, BLOCK_SIZE);
+        Objects.checkFromIndexSize(xOffset, n, x.length);
+        Objects.checkFromIndexSize(dstOffset, orderedLength(n), dst.length);
+        for (int b = 0; b < n / BLOCK_SIZE; b++) {
+            int from = xOffset + b * BLOCK_SIZE;
+            int to = dstOffset + b * ORDERED_BLOCK;
+            ORDER.apply(x, from, dst, to, BLOCK_SIZE);
+            for (int j = 0; j < 8; j++) {
+                float sum = 0f;
+                for (int l = 0; l < 32; l++) sum += x[from + 32 * j + l];
+                dst[to + BLOCK_SIZE + j] = sum;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The decode kernel on 256-bit machines: {@code Σ (d·sc·q − dmin·m)·x} taken apart as
+     * {@code Σ_j d·sc_j·Σ q·x − dmin·Σ_j m_j·Σ x}, as llama.cpp does, with the sub-block sums of
+     * {@code x} computed once per product by {@link #orderActivations}. Per 32 weights: one
+     * widening load, three masks and a shift, four conversions and four multiply-adds; the scales
+     * cost one multiply-add per sub-block and the minimums eight scalar ones per super-block. 1.2
+     * times as fast as {@link #dot}, which forms every weight before multiplying it (one thread,
+     * rows of 1536 in cache: 2.7–2.8 → 3.3–3.4 GB/s). Scales unpacked into a vector and broadcast
+     * lane by lane were slower (C2 leaves those lane operations uncompiled).
+     */
+    @Override
+    public float dotOrdered(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        if (!ORDERED) return dot(w, byteOffset, x, xOffset, n);
+        Blocks.checkLength(n, BLOCK_SIZE);
+        int blocks = n / BLOCK_SIZE;
+        Objects.checkFromIndexSize(xOffset, blocks * ORDERED_BLOCK, x.length);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        float minimums = 0f;
+        long end = byteOffset + (long) blocks * BLOCK_BYTES;
+        int xi = xOffset;
+        for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += ORDERED_BLOCK) {
+            int header = w.get(Blocks.INT_LE, block);
+            float d = Float.float16ToFloat((short) header);
+            float dmin = Float.float16ToFloat((short) (header >>> 16));
+            long low = SixBitScales.low(w, block + SCALES);
+            int high = SixBitScales.high(w, block + SCALES);
+            long scales = SixBitScales.kScales(low, high);
+            long mins = SixBitScales.kMins(low, high);
+            for (int g = 0; g < 4; g++) {
+                long quants = block + QS + 32 * g;
+                int xg = xi + 64 * g;
+                // Sub-block 2g takes the low nibbles, 2g + 1 the high ones; each is summed in two
+                // chains (nibbles of even and odd bytes) so that eight multiply-adds per group are
+                // in flight rather than two chains of four. The halves are a loop rather than
+                // written out: C2 stops inlining vector operations (and the kernel starts
+                // allocating) when the method grows much larger.
+                FloatVector lo0 = FloatVector.zero(F);
+                FloatVector lo1 = FloatVector.zero(F);
+                FloatVector hi0 = FloatVector.zero(F);
+                FloatVector hi1 = FloatVector.zero(F);
+                for (int h = 0; h < 32; h += 16) {
+                    IntVector pairs = pairs(w, quants + h);
+                    int xh = xg + 2 * h;
+                    lo0 = PackedQuants.floats(pairs.and(0xF)).fma(FloatVector.fromArray(F, x, xh), lo0);
+                    hi0 = PackedQuants.floats(pairs.and(0xF0)).fma(FloatVector.fromArray(F, x, xh + 8), hi0);
+                    lo1 = PackedQuants.floats(pairs.and(0xF_0000)).fma(FloatVector.fromArray(F, x, xh + 16), lo1);
+                    hi1 = PackedQuants.floats(pairs.lanewise(VectorOperators.LSHR, 20)).fma(FloatVector.fromArray(F, x, xh + 24), hi1);
+                }
+                FloatVector lo = lo0.add(lo1);
+                FloatVector hi = hi0.add(hi1);
+                acc0 = lo.fma(FloatVector.broadcast(F, d * SixBitScales.byteAt(scales, 2 * g)), acc0);
+                acc1 = hi.fma(FloatVector.broadcast(F, d * SixBitScales.byteAt(scales, 2 * g + 1)), acc1);
+            }
+            // The minimums' share, Σ_j m_j·Σx_j, in scalars: eight products per super-block.
+            float m = 0f;
+            for (int j = 0; j < 8; j++) m += SixBitScales.byteAt(mins, j) * x[xi + BLOCK_SIZE + j];
+            minimums += dmin * m;
+        }
+        return FixedOrderSum.of(acc0.add(acc1)) - minimums;
+    }
+
+    /** Sixteen packed bytes zero-extended to shorts, read as eight ints (bytes 2i and 2i + 1 in lane i). */
+    private static IntVector pairs(MemorySegment w, long at) {
+        return ((ShortVector) ByteVector.fromMemorySegment(B16, w, at, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0)).reinterpretAsInts();
     }
 
     @Override

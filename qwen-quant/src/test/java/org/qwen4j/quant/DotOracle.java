@@ -67,7 +67,7 @@ final class DotOracle {
      * float vector has.
      */
     static float dotOrdered(TensorFormat format, MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
-        float[] ordered = new float[x.length];
+        float[] ordered = new float[xOffset + format.orderedLength(n)];
         assertTrue(format.orderActivations(x, xOffset, ordered, xOffset, n), format.name() + " refused to order activations");
         return format.dotOrdered(w, byteOffset, ordered, xOffset, n);
     }

@@ -23,6 +23,8 @@ final class RowDotJob extends ProductJob {
     private final boolean[] trusted = new boolean[MAX_PRODUCTS];
     /** Products whose activations the format could not order: they run {@link TensorFormat#dot}. */
     private final boolean[] natural = new boolean[MAX_PRODUCTS];
+    /** Floats from one token's activations to the next in {@code inputs[p]}: see {@link TensorFormat#orderedLength}. */
+    private final int[] stride = new int[MAX_PRODUCTS];
 
     @Override
     int units(Tensor w) {
@@ -34,25 +36,32 @@ final class RowDotJob extends ProductJob {
         for (int p = 0; p < count; p++) {
             TensorFormat format = weights[p].format();
             trusted[p] = finite.contains(weights[p]);
+            int cols = weights[p].columns();
             inputs[p] = x;
+            stride[p] = cols;
             natural[p] = false;
             if (!format.ordersActivations()) continue;
             int earlier = p - 1;
             while (earlier >= 0 && weights[earlier].format() != format) earlier--;
             if (earlier >= 0) {
                 inputs[p] = inputs[earlier];
+                stride[p] = stride[earlier];
                 natural[p] = natural[earlier];
                 continue;
             }
-            int cols = weights[p].columns();
-            int n = batch * cols;
+            int length = format.orderedLength(cols);
+            int n = batch * length;
             if (ordered[p] == null || ordered[p].length < n) ordered[p] = new float[n];
             boolean orderable = true;
             for (int b = 0; b < batch && orderable; b++) {
-                orderable = format.orderActivations(x, b * cols, ordered[p], b * cols, cols);
+                orderable = format.orderActivations(x, b * cols, ordered[p], b * length, cols);
             }
-            if (orderable) inputs[p] = ordered[p];
-            else natural[p] = true;
+            if (orderable) {
+                inputs[p] = ordered[p];
+                stride[p] = length;
+            } else {
+                natural[p] = true;
+            }
         }
     }
 
@@ -89,12 +98,13 @@ final class RowDotJob extends ProductJob {
         long rowBytes = w.rowBytes();
         boolean finiteRows = trusted[p];
         boolean naturalOrder = natural[p];
+        int xStride = stride[p];
         for (int r = from; r < to; r++) {
             long off = r * rowBytes;
             for (int b = 0; b < batch; b++) {
                 out[b * rows + r] = naturalOrder ? format.dot(data, off, x, b * cols, cols)
-                        : finiteRows ? format.dotOrderedFinite(data, off, x, b * cols, cols)
-                        : format.dotOrdered(data, off, x, b * cols, cols);
+                        : finiteRows ? format.dotOrderedFinite(data, off, x, b * xStride, cols)
+                        : format.dotOrdered(data, off, x, b * xStride, cols);
             }
         }
     }

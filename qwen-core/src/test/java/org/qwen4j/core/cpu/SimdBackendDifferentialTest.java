@@ -89,6 +89,13 @@ class SimdBackendDifferentialTest {
         assertGroupedProductsMatchTheReference(ws, 1, 2, 3);
     }
 
+    @Test
+    void decodeProductsReadOrderedActivationsLongerThanTheActivations() {
+        TensorFormat summed = new BlockSummedFormat();
+        Tensor[] ws = {tensor(summed, 96, 40), tensor("F32", 96, 8), tensor(summed, 96, 13), tensor(new BlockReversedFormat(), 96, 5)};
+        assertGroupedProductsMatchTheReference(ws, 1, 2, 3);
+    }
+
     /** One grouped SIMD product of {@code ws} (same width) per batch against the reference's separate ones. */
     private void assertGroupedProductsMatchTheReference(Tensor[] ws, int... batches) {
         for (int batch : batches) assertGroupedProductMatchesTheReference(ws, randoms(batch * ws[0].columns()), batch);

@@ -68,7 +68,7 @@ final class DotOracle {
      * offset; {@code format.dot} where the format has no ordered form for {@code x}, as a backend does.
      */
     static float dotOrdered(TensorFormat format, MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
-        float[] ordered = new float[x.length];
+        float[] ordered = new float[xOffset + format.orderedLength(n)];
         return format.orderActivations(x, xOffset, ordered, xOffset, n)
                 ? format.dotOrdered(w, byteOffset, ordered, xOffset, n)
                 : format.dot(w, byteOffset, x, xOffset, n);
@@ -76,7 +76,7 @@ final class DotOracle {
 
     /** As {@link #dotOrdered}, with {@code format.dotOrderedFinite}. */
     static float dotOrderedFinite(TensorFormat format, MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
-        float[] ordered = new float[x.length];
+        float[] ordered = new float[xOffset + format.orderedLength(n)];
         return format.orderActivations(x, xOffset, ordered, xOffset, n)
                 ? format.dotOrderedFinite(w, byteOffset, ordered, xOffset, n)
                 : format.dot(w, byteOffset, x, xOffset, n);
