@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -71,6 +72,17 @@ final class PackedQuants {
         // shifted into place per lane cost neither.
         int four = segment.get(Blocks.INT_LE, offset + 4L * part);
         return IntVector.broadcast(I, four).lanewise(VectorOperators.LSHR, BYTE_SHIFTS);
+    }
+
+    /**
+     * Sixteen bytes at {@code offset} zero-extended to shorts and read as eight ints: lane {@code i}
+     * holds byte {@code 2i} in bits 0–7 and byte {@code 2i + 1} in bits 16–23, the rest clear, so a
+     * field of either byte can be masked where it lies. One instruction; for the ordered kernels,
+     * which run on 256-bit machines only.
+     */
+    static IntVector bytePairs(MemorySegment segment, long offset) {
+        return ((ShortVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, segment, offset, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2S, ShortVector.SPECIES_256, 0)).reinterpretAsInts();
     }
 
     /** Int lanes (small quants, exact in float) as floats. */

@@ -4,15 +4,11 @@ import static org.qwen4j.quant.PackedQuants.F;
 import static org.qwen4j.quant.PackedQuants.PARTS;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import java.util.Objects;
 
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import org.qwen4j.core.simd.FixedOrderSum;
 import org.qwen4j.spi.TensorFormat;
@@ -60,8 +56,6 @@ public final class Q4_KFormat implements TensorFormat {
      * of each of the eight sub-blocks, which the minimums multiply.
      */
     private static final int ORDERED_BLOCK = BLOCK_SIZE + 8;
-    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
 
     /** Public so that {@link java.util.ServiceLoader} can instantiate it. */
     public Q4_KFormat() {
@@ -336,7 +330,7 @@ public final class Q4_KFormat implements TensorFormat {
                 FloatVector hi0 = FloatVector.zero(F);
                 FloatVector hi1 = FloatVector.zero(F);
                 for (int h = 0; h < 32; h += 16) {
-                    IntVector pairs = pairs(w, quants + h);
+                    IntVector pairs = PackedQuants.bytePairs(w, quants + h);
                     int xh = xg + 2 * h;
                     lo0 = PackedQuants.floats(pairs.and(0xF)).fma(FloatVector.fromArray(F, x, xh), lo0);
                     hi0 = PackedQuants.floats(pairs.and(0xF0)).fma(FloatVector.fromArray(F, x, xh + 8), hi0);
@@ -354,12 +348,6 @@ public final class Q4_KFormat implements TensorFormat {
             minimums += dmin * m;
         }
         return FixedOrderSum.of(acc0.add(acc1)) - minimums;
-    }
-
-    /** Sixteen packed bytes zero-extended to shorts, read as eight ints (bytes 2i and 2i + 1 in lane i). */
-    private static IntVector pairs(MemorySegment w, long at) {
-        return ((ShortVector) ByteVector.fromMemorySegment(B16, w, at, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0)).reinterpretAsInts();
     }
 
     @Override

@@ -45,6 +45,18 @@ public final class Q6_KFormat implements TensorFormat {
     private static final int SCALES = QH + BLOCK_SIZE / 4;
     private static final int D = SCALES + BLOCK_SIZE / 16;
 
+    // The ordered kernel (256-bit machines) reads 16 ql bytes and the 16 qh bytes of the same
+    // positions as eight ints each, lane i holding bytes 2i and 2i + 1 (PackedQuants.bytePairs), and
+    // masks each 6-bit quant where its nibble lies (the odd byte's shifted down first), its two high
+    // bits shifted next to it: at bit 0 or 4, so the high nibble's quants come out 16 times too
+    // large (exactly); their activations carry 1/16 instead. For quarter pair m (0: quarters 0 and 2 from
+    // ql[l], 1: quarters 1 and 3 from ql[l + 32]) of 16 positions l = c … c + 15 of half h, vectors
+    // k = 0 … 3 hold: quarter m at even l, at odd l, quarter m + 2 at even l, at odd l. Vector v of a
+    // super-block is h = v / 16, c = 16·(v / 8 % 2), m = v / 4 % 2, k = v % 4.
+    private static final boolean ORDERED = F.length() == 8;
+    private static final BlockOrder ORDER = BlockOrder.of(32, 8, Q6_KFormat::orderedValue)
+            .scaledByPowersOfTwo(exponentsOfQuants());
+
     /** Public so that {@link java.util.ServiceLoader} can instantiate it. */
     public Q6_KFormat() {
     }
@@ -197,6 +209,88 @@ public final class Q6_KFormat implements TensorFormat {
                 }
             }
         }
+    }
+
+    private static int orderedValue(int v, int lane) {
+        int h = v / 16;
+        int c = 16 * (v / 8 % 2);
+        int m = v / 4 % 2;
+        int k = v % 4;
+        int quarter = m + 2 * (k / 2);
+        return 128 * h + 32 * quarter + c + 2 * lane + k % 2;
+    }
+
+    private static int[] exponentsOfQuants() {
+        int[] exponents = new int[32];
+        for (int v = 0; v < exponents.length; v++) exponents[v] = v % 4 < 2 ? 0 : -4;
+        return exponents;
+    }
+
+    @Override
+    public boolean ordersActivations() {
+        return ORDERED;
+    }
+
+    @Override
+    public boolean orderActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
+        if (!ORDERED) return TensorFormat.super.orderActivations(x, xOffset, dst, dstOffset, n);
+        ORDER.apply(x, xOffset, dst, dstOffset, n);
+        return true;
+    }
+
+    /**
+     * The decode kernel on 256-bit machines: per 32 weights two widening loads (ql, qh) and a shift
+     * of qh, two shifts bringing the odd bytes down, and per eight weights two masks, an or, the
+     * subtraction of 32 (at the quant's place), a conversion and a multiply-add; each sub-block of
+     * 16 is summed unscaled and scaled with one multiply-add.
+     */
+    @Override
+    public float dotOrdered(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        if (!ORDERED) return dot(w, byteOffset, x, xOffset, n);
+        Blocks.checkLength(n, BLOCK_SIZE);
+        Objects.checkFromIndexSize(xOffset, n, x.length);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
+        int xi = xOffset;
+        for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
+            float d = Blocks.fp16(w, block + D);
+            long scales0 = w.get(Blocks.LONG_LE, block + SCALES);
+            long scales1 = w.get(Blocks.LONG_LE, block + SCALES + 8);
+            // g = 0 … 7: half h = g / 4, positions c = 16·(g / 2 % 2), quarter pair m = g % 2.
+            for (int g = 0; g < 8; g++) {
+                int h = g / 4;
+                int c = 16 * (g / 2 % 2);
+                int m = g % 2;
+                IntVector low = PackedQuants.bytePairs(w, block + 64 * h + 32 * m + c);
+                // qh bits 2m, 2m + 1 (quarter m) to bits 4, 5; bits 2m + 4, 2m + 5 (quarter m + 2) to 8, 9.
+                IntVector high = PackedQuants.bytePairs(w, block + QH + 32 * h + c).lanewise(VectorOperators.LSHL, 4 - 2 * m);
+                int xg = xi + 32 * g;
+                FloatVector near = FloatVector.zero(F);
+                FloatVector far = FloatVector.zero(F);
+                // Even then odd byte of each lane, the odd one shifted down: a loop rather than
+                // both written out, which grows the method past what C2 inlines whole.
+                for (int odd = 0; odd < 2; odd++) {
+                    IntVector lowOfByte = low.lanewise(VectorOperators.LSHR, 16 * odd);
+                    IntVector highOfByte = high.lanewise(VectorOperators.LSHR, 16 * odd);
+                    near = centred(lowOfByte.and(0xF).or(highOfByte.and(0x30)), 32)
+                            .fma(FloatVector.fromArray(F, x, xg + 8 * odd), near);
+                    far = centred(lowOfByte.and(0xF0).or(highOfByte.and(0x300)), 32 << 4)
+                            .fma(FloatVector.fromArray(F, x, xg + 16 + 8 * odd), far);
+                }
+                // Sub-blocks 8h + c/16 + 2m (quarter m) and that + 4 (quarter m + 2).
+                long scales = h == 0 ? scales0 : scales1;
+                int j = c / 16 + 2 * m;
+                acc0 = near.fma(FloatVector.broadcast(F, d * (byte) (scales >>> 8 * j)), acc0);
+                acc1 = far.fma(FloatVector.broadcast(F, d * (byte) (scales >>> 8 * (j + 4))), acc1);
+            }
+        }
+        return FixedOrderSum.of(acc0.add(acc1));
+    }
+
+    /** Lanes holding a 6-bit quant q at bit s as the floats {@code (q − 32)·2^s}, given {@code offset = 32·2^s}. */
+    private static FloatVector centred(IntVector quants, int offset) {
+        return PackedQuants.floats(quants.sub(offset));
     }
 
     @Override
