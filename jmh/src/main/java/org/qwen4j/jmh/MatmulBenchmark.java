@@ -29,7 +29,9 @@ import org.qwen4j.spi.TensorFormat;
  * 3584×3584, 18944×3584 and 3584×18944. The score is products per second (the time of one is its
  * reciprocal); beside it JMH reports the effective bandwidth (weight bytes / time) and GFLOP/s
  * (2·rows·cols·batch / time) as {@link Rates}. One shape, for example:
- * {@code jmh/run MatmulBenchmark -p format=Q4_0 -p shape=896x4864 -p batch=1}.
+ * {@code jmh/run MatmulBenchmark -p format=Q4_0 -p shape=896x4864 -p batch=1}. The K-quants (super-blocks of
+ * 256) take other shapes, those of Qwen2.5-1.5B for example:
+ * {@code jmh/run MatmulBenchmark -p format=Q4_K,Q6_K -p shape=1536x1536,8960x1536,1536x8960 -p batch=1}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -65,6 +67,10 @@ public class MatmulBenchmark {
         int cols = Integer.parseInt(rc[1]);
         TensorFormat f = TensorFormats.byName(format)
                 .orElseThrow(() -> new IllegalStateException("format " + format + " not on the class path"));
+        if (cols % f.blockSize() != 0) {
+            throw new IllegalArgumentException(format + " stores rows in blocks of " + f.blockSize() + " values; "
+                    + cols + " columns are not a whole number of them (pick a shape such as 8960x1536)");
+        }
         arena = Arena.ofShared();
         SplittableRandom random = new SplittableRandom(7);
         float[] row = new float[cols];

@@ -296,7 +296,8 @@ public final class Q4_KFormat implements TensorFormat {
      * cost one multiply-add per sub-block and the minimums eight scalar ones per super-block. 1.2
      * times as fast as {@link #dot}, which forms every weight before multiplying it (one thread,
      * rows of 1536 in cache: 2.7–2.8 → 3.3–3.4 GB/s). Scales unpacked into a vector and broadcast
-     * lane by lane were slower (C2 leaves those lane operations uncompiled).
+     * lane by lane, or the minimums unpacked into a vector, were slower: they grow the method past
+     * C2's inlining node budget, and the vector operations left out allocate.
      */
     @Override
     public float dotOrdered(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
