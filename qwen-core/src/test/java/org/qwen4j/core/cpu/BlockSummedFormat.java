@@ -1,18 +1,14 @@
 package org.qwen4j.core.cpu;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import org.qwen4j.spi.TensorFormat;
 
 /**
- * A test format whose ordered activations are longer than the activations: F32 storage in blocks
- * of eight, and an ordered form of nine floats per block (the eight activations, then their sum),
- * like the K-quants that carry per-block sums for their minimums. Its ordered kernel computes
- * {@code Σ (w + 1)·x − Σx}, so it is wrong unless it reads each token's activations and sums where
- * {@link #orderedLength} puts them.
+ * A test format whose ordered activations are longer than the activations: nine floats per block
+ * of eight (the activations, then their sum), like the K-quants that carry per-block sums for their
+ * minimums. Its ordered kernel computes {@code Σ (w + 1)·x − Σx}, so it is wrong unless it reads
+ * each token's activations and sums where {@link #orderedLength} puts them.
  */
-final class BlockSummedFormat implements TensorFormat {
-    private static final int BLOCK = 8;
+final class BlockSummedFormat extends F32BlockTestFormat {
     private static final int ORDERED_BLOCK = BLOCK + 1;
 
     @Override
@@ -23,38 +19,6 @@ final class BlockSummedFormat implements TensorFormat {
     @Override
     public int ggmlType() {
         return -2;
-    }
-
-    @Override
-    public int blockSize() {
-        return BLOCK;
-    }
-
-    @Override
-    public int blockBytes() {
-        return BLOCK * Float.BYTES;
-    }
-
-    @Override
-    public void dequantize(MemorySegment src, long byteOffset, float[] dst, int dstOffset, int n) {
-        for (int i = 0; i < n; i++) dst[dstOffset + i] = src(src, byteOffset, i);
-    }
-
-    @Override
-    public void quantize(float[] src, int srcOffset, MemorySegment dst, long byteOffset, int n) {
-        for (int i = 0; i < n; i++) dst.set(ValueLayout.JAVA_FLOAT_UNALIGNED, byteOffset + 4L * i, src[srcOffset + i]);
-    }
-
-    @Override
-    public float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
-        float sum = 0;
-        for (int i = 0; i < n; i++) sum += src(w, byteOffset, i) * x[xOffset + i];
-        return sum;
-    }
-
-    @Override
-    public boolean ordersActivations() {
-        return true;
     }
 
     @Override
@@ -81,13 +45,9 @@ final class BlockSummedFormat implements TensorFormat {
         float sum = 0;
         for (int b = 0; b < n / BLOCK; b++) {
             int at = xOffset + b * ORDERED_BLOCK;
-            for (int i = 0; i < BLOCK; i++) sum += (src(w, byteOffset, b * BLOCK + i) + 1) * x[at + i];
+            for (int i = 0; i < BLOCK; i++) sum += (weight(w, byteOffset, b * BLOCK + i) + 1) * x[at + i];
             sum -= x[at + BLOCK];
         }
         return sum;
-    }
-
-    private static float src(MemorySegment w, long byteOffset, int i) {
-        return w.get(ValueLayout.JAVA_FLOAT_UNALIGNED, byteOffset + 4L * i);
     }
 }
