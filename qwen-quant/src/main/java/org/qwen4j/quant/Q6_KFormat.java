@@ -242,7 +242,9 @@ public final class Q6_KFormat implements TensorFormat {
      * The decode kernel on 256-bit machines: per 32 weights two widening loads (ql, qh) and a shift
      * of qh, two shifts bringing the odd bytes down, and per eight weights two masks, an or, the
      * subtraction of 32 (at the quant's place), a conversion and a multiply-add; each sub-block of
-     * 16 is summed unscaled and scaled with one multiply-add.
+     * 16 is summed unscaled and scaled with one multiply-add. Against {@link #dot} (JMH
+     * {@code MatmulBenchmark}, 8960×1536, batch 1, one thread, six alternated runs): 1.92 → 2.51
+     * GB/s.
      */
     @Override
     public float dotOrdered(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
