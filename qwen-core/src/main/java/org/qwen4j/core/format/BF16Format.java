@@ -157,9 +157,9 @@ public final class BF16Format implements TensorFormat {
     /**
      * The decode kernel: one load per {@link #GROUP} values and one integer operation per float
      * vector, where {@link #dot} widens with a load and a shift per vector. Two accumulators, so
-     * that {@link #dotOrderedFiniteRows}, which must sum each row the same way, keeps all of its
-     * rows' in registers (with four per row, C2 spilled them even for two rows, which then read
-     * no faster than one).
+     * that {@link #dotOrderedFiniteRows}, which must sum each row the same way, keeps every row's
+     * accumulators in registers (with four per row, C2 spilled them even for two rows, which then
+     * read no faster than one).
      */
     @Override
     public float dotOrdered(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
