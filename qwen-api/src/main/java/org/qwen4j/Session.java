@@ -44,6 +44,22 @@ public interface Session extends AutoCloseable {
      */
     float[] append(int[] ids);
 
+    /**
+     * {@link #append(int[])} writing the logits after the last id into {@code logits[0,
+     * vocabularySize)} instead of a new array, so that a loop feeding one token at a time (a
+     * sampler of one's own, a benchmark) allocates nothing per token.
+     * <pre>{@code
+     * float[] logits = new float[model.info().vocabularySize()];
+     * session.append(prompt, logits);
+     * for (int i = 0; i < 16; i++) session.append(new int[] {argmax(logits)}, logits);
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if {@code logits} is shorter than the vocabulary; the session
+     *     is then unchanged
+     * @throws ContextOverflowException if the ids do not fit; the session is then unchanged
+     */
+    void append(int[] ids, float[] logits);
+
     /** Tokens in the context. */
     int position();
 

@@ -110,6 +110,19 @@ final class QwenSession implements Session {
     }
 
     @Override
+    public void append(int[] ids, float[] logits) {
+        checkOpen();
+        int vocabulary = sequence.vocabularySize();
+        if (logits.length < vocabulary) {
+            throw new IllegalArgumentException("logits holds " + logits.length + " floats, the vocabulary has "
+                    + vocabulary);
+        }
+        finishActive();
+        if (ids.length == 0) throw new IllegalArgumentException("no ids to append");
+        System.arraycopy(sequence.evaluate(ids, 0, ids.length), 0, logits, 0, vocabulary);
+    }
+
+    @Override
     public int position() {
         return sequence.length();
     }

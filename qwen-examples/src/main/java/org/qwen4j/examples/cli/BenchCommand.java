@@ -40,6 +40,7 @@ final class BenchCommand {
             SplittableRandom random = new SplittableRandom(1234);
             int vocab = info.vocabularySize();
             int[] context = depth > 0 ? random.ints(depth, 0, vocab).toArray() : null;
+            float[] logits = new float[vocab];
             double[] pp = new double[reps];
             double[] tg = new double[reps];
             for (int r = -1; r < reps; r++) { // r = -1 is the warm-up
@@ -47,7 +48,7 @@ final class BenchCommand {
                     int[] prompt = random.ints(p, 0, vocab).toArray();
                     fill(s, context);
                     long t0 = System.nanoTime();
-                    s.append(prompt);
+                    s.append(prompt, logits);
                     double sec = (System.nanoTime() - t0) / 1e9;
                     if (r >= 0) pp[r] = p / sec;
                 }
@@ -57,7 +58,7 @@ final class BenchCommand {
                     long t0 = System.nanoTime();
                     for (int i = 0; i < n; i++) {
                         one[0] = random.nextInt(vocab);
-                        s.append(one);
+                        s.append(one, logits);
                     }
                     double sec = (System.nanoTime() - t0) / 1e9;
                     if (r >= 0) tg[r] = n / sec;

@@ -184,12 +184,42 @@ class SessionBehaviourTest {
     }
 
     @Test
+    void appendingIntoAnArrayGivesTheLogitsAppendReturns() {
+        int[][] steps = {{3707, 11, 1879}, {264}, {1052}};
+        float[] logits = new float[model.info().vocabularySize()];
+        try (Session returning = model.newSession(); Session writing = model.newSession()) {
+            for (int[] ids : steps) {
+                float[] expected = returning.append(ids);
+                writing.append(ids, logits);
+                assertArrayEquals(expected, logits);
+            }
+            assertEquals(returning.position(), writing.position());
+        }
+    }
+
+    @Test
+    void appendingIntoATooShortArrayIsRefusedAndLeavesTheSessionAsItWas() {
+        try (Session s = model.newSession(); Session fresh = model.newSession()) {
+            s.append(new int[] {3707});
+            fresh.append(new int[] {3707});
+            float[] expected = fresh.append(new int[] {264});
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> s.append(new int[] {264}, new float[10]));
+            assertTrue(e.getMessage().contains("vocabulary"), e.getMessage());
+            assertEquals(1, s.position());
+            assertArrayEquals(expected, s.append(new int[] {264}));
+        }
+    }
+
+    @Test
     void aClosedSessionRefusesWorkAndOthersCarryOn() {
         Session closed = model.newSession();
         Session other = model.newSession(GenerationOptions.greedy().maxTokens(4).ignoreEos(true));
         closed.close();
         assertThrows(SessionClosedException.class, () -> closed.ask("hi"));
         assertThrows(SessionClosedException.class, () -> closed.evaluate(new int[] {1}));
+        assertThrows(SessionClosedException.class,
+                () -> closed.append(new int[] {1}, new float[model.info().vocabularySize()]));
         assertEquals(4, other.ask("hi").completion().ids().length, "the other session still generates");
         other.close();
     }
