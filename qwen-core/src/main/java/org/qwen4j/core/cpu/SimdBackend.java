@@ -279,12 +279,13 @@ public final class SimdBackend implements Backend {
             for (; t < upper; t += F.length()) vmax = vmax.max(FloatVector.fromArray(F, s, o + t));
             float max = Math.max(s[maxAt], vmax.reduceLanes(VectorOperators.MAX));
             for (; t < n; t++) max = Math.max(max, s[o + t]);
-            if (max > s[maxAt]) {
-                float shrink = (float) Math.exp(s[maxAt] - max); // 0 for the first chunk
-                s[sumAt] *= shrink;
-                scaleRow(outRow, shrink);
-                s[maxAt] = max;
-            }
+            // Without a branch: 0 for the first chunk, 1 (which changes nothing) when the maximum
+            // stays. A branch taken on every call until the context passes one chunk made C2 drop
+            // its compiled code there, and the Vector API ran boxed until it recompiled.
+            float shrink = (float) Math.exp(s[maxAt] - max);
+            s[sumAt] *= shrink;
+            scaleRow(outRow, shrink);
+            s[maxAt] = max;
             FloatVector vsum = FloatVector.zero(F);
             for (t = 0; t < upper; t += F.length()) {
                 FloatVector e = LanewiseExp.of(FloatVector.fromArray(F, s, o + t).sub(max));
@@ -321,12 +322,13 @@ public final class SimdBackend implements Backend {
 
         /** Scaled scores of positions {@code [c0, c1)} for the block's rows, at {@code s[r * CHUNK + t - c0]}. */
         private void scores(float[] s, float[] tile, int b0, int b1, int kvHead, int c0, int c1) {
-            int last = c1 - 1;
             int rows = (b1 - b0) * group;
             int kt = KT * headDim; // the transposed tile follows the row-major one
             TensorFormat format = cache.format;
-            for (int t0 = c0; t0 <= last; t0 += KT) {
-                int n = Math.min(KT, last + 1 - t0);
+            // `t0 < c1`, not `t0 <= c1 - 1`: C2's loop-limit check on the latter failed the first time
+            // the context passed one chunk, dropping the compiled attention (a 130–180 ms token).
+            for (int t0 = c0; t0 < c1; t0 += KT) {
+                int n = Math.min(KT, c1 - t0);
                 for (int j = 0; j < n; j++) format.dequantizeFast(keys, cache.offset(t0 + j, kvHead), tile, j * headDim, headDim);
                 for (int d = 0; d < headDim; d++) {
                     int o = kt + d * KT;
@@ -367,14 +369,13 @@ public final class SimdBackend implements Backend {
 
         /** Adds the weighted values of positions {@code [c0, c1)} to the block's output rows. */
         private void weightedValues(float[] s, float[] tile, int b0, int b1, int kvHead, int c0, int c1) {
-            int last = c1 - 1;
             int rows = (b1 - b0) * group;
             TensorFormat format = cache.format;
             int lanes = F.length();
             int wide = headDim / (4 * lanes) * (4 * lanes);
             int vectors = headDim / lanes * lanes;
-            for (int t0 = c0; t0 <= last; t0 += KT) {
-                int n = Math.min(KT, last + 1 - t0);
+            for (int t0 = c0; t0 < c1; t0 += KT) {
+                int n = Math.min(KT, c1 - t0);
                 for (int j = 0; j < n; j++) format.dequantizeFast(values, cache.offset(t0 + j, kvHead), tile, j * headDim, headDim);
                 for (int r = firstRow(t0, b0); r < rows; r++) {
                     int o = rowOffset(r, b0, kvHead);
