@@ -85,4 +85,81 @@ class SamplerTest {
         thrice.accept(1);
         assertNotEquals(5, thrice.sample(LOGITS.clone(), LOGITS.length)); // 3.0 - 0.9 = 2.1
     }
+
+    /**
+     * A vocabulary larger than top-p's largest window, with {@code peaked} tokens well above a
+     * normally distributed rest; the peaks spread by {@code spread}.
+     */
+    private static float[] largeVocabulary(int peaked, float spread, long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        float[] logits = new float[20_000];
+        for (int i = 0; i < logits.length; i++) logits[i] = (float) random.nextGaussian();
+        for (int j = 0; j < peaked; j++) logits[random.nextInt(logits.length)] = 12f + spread * (float) random.nextGaussian();
+        return logits;
+    }
+
+    /** The ids top-p keeps by the definition: sort everything, keep the smallest prefix reaching p. */
+    private static java.util.Set<Integer> topPByDefinition(float[] logits, double p) {
+        Integer[] ids = new Integer[logits.length];
+        for (int i = 0; i < ids.length; i++) ids[i] = i;
+        java.util.Arrays.sort(ids, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : a - b);
+        double max = logits[ids[0]];
+        double total = 0;
+        for (float l : logits) total += Math.exp(l - max);
+        java.util.Set<Integer> kept = new java.util.HashSet<>();
+        double cumulative = 0;
+        for (Integer id : ids) {
+            kept.add(id);
+            cumulative += Math.exp(logits[id] - max) / total;
+            if (cumulative >= p) break;
+        }
+        return kept;
+    }
+
+    private static void assertDrawsCoverExactly(java.util.Set<Integer> expected, GenerationOptions options, float[] logits) {
+        Sampler s = Sampler.of(options, 5);
+        java.util.Set<Integer> drawn = new java.util.HashSet<>();
+        for (int i = 0; i < 4000; i++) {
+            int t = s.sample(logits.clone(), logits.length);
+            assertTrue(expected.contains(t), "drew " + t + ", outside the " + expected.size() + " kept");
+            drawn.add(t);
+        }
+        assertEquals(expected, drawn, "every kept token is drawn in 4000 tries");
+    }
+
+    @Test
+    void topPWithoutTopKKeepsTheSmallestSetReachingPOverTheWholeVocabulary() {
+        float[] logits = largeVocabulary(6, 1f, 1);
+        assertDrawsCoverExactly(topPByDefinition(logits, 0.6), GenerationOptions.sampling(1.0).topP(0.6), logits);
+    }
+
+    @Test
+    void topPReachesPastItsFirstGuessWhenTheBestTokensDoNotSufficeAlone() {
+        // 300 equal peaks share the mass: top-p 0.5 needs about 150 of them, more than its first window
+        float[] logits = largeVocabulary(300, 0f, 2);
+        java.util.Set<Integer> expected = topPByDefinition(logits, 0.5);
+        assertTrue(expected.size() > 100, "the set has " + expected.size());
+        assertDrawsCoverExactly(expected, GenerationOptions.sampling(1.0).topP(0.5), logits);
+    }
+
+    @Test
+    void minPWithoutTopKKeepsTokensWithinTheFactorOfTheBest() {
+        float[] logits = largeVocabulary(8, 1f, 3);
+        float max = Float.NEGATIVE_INFINITY;
+        for (float l : logits) max = Math.max(max, l);
+        java.util.Set<Integer> expected = new java.util.HashSet<>();
+        for (int i = 0; i < logits.length; i++) if (Math.exp(logits[i] - max) >= 0.3) expected.add(i);
+        assertDrawsCoverExactly(expected, GenerationOptions.sampling(1.0).minP(0.3), logits);
+    }
+
+    @Test
+    void temperatureAloneOnALargeVocabularyFollowsTheSoftmax() {
+        float[] logits = new float[20_000];
+        logits[7_000] = (float) Math.log(logits.length - 1); // half the mass
+        Sampler s = Sampler.of(GenerationOptions.sampling(1.0), 11);
+        int hits = 0;
+        int n = 4000;
+        for (int i = 0; i < n; i++) if (s.sample(logits.clone(), logits.length) == 7_000) hits++;
+        assertEquals(0.5, hits / (double) n, 0.025); // three standard deviations
+    }
 }
