@@ -26,6 +26,8 @@ final class GemmJob extends ProductJob {
     private static final int L = F.length();
     /** Columns per slice; see {@link #run}. */
     private static final int KC = 256;
+    /** Tokens the running sums are sized for at first, so that prompt chunks up to this long never grow them. */
+    private static final int FIRST_SUMS_TOKENS = 128;
 
     /**
      * Per thread, one array per tile row. Separate arrays rather than one flat tile: each row is then
@@ -73,6 +75,14 @@ final class GemmJob extends ProductJob {
             for (int k = 0; k < cols; k++) t[k * bp + b] = 0f;
         }
         stride = bp;
+        // Scratch grows here, before the workers start, never inside run: a growth branch there,
+        // first taken when a later prompt was longer than the first, made C2 drop the compiled
+        // GEMM mid-conversation and run it boxed until it recompiled.
+        for (int worker = 0; worker < sums.length; worker++) {
+            if (sums[worker].length < ROWS * bp) sums[worker] = new float[ROWS * Math.max(bp, FIRST_SUMS_TOKENS)];
+            float[][] tile = tiles[worker];
+            for (int r = 0; r < ROWS; r++) if (tile[r].length < cols) tile[r] = new float[cols];
+        }
     }
 
     @Override
@@ -83,10 +93,8 @@ final class GemmJob extends ProductJob {
         int cols = w.columns();
         long rowBytes = w.rowBytes();
         float[][] tile = tiles[worker];
-        for (int r = 0; r < ROWS; r++) if (tile[r].length < cols) tile[r] = new float[cols];
         int bp = stride;
         float[] acc = sums[worker];
-        if (acc.length < ROWS * bp) acc = sums[worker] = new float[ROWS * bp];
         for (int g = fromGroup; g < toGroup; g++) {
             int r0 = g * ROWS;
             int n = Math.min(ROWS, rows - r0);
