@@ -47,12 +47,7 @@ public final class DistributionSampler implements Sampler {
             probs[i] = Math.exp((logits[i] - max) / temperature);
             sum += probs[i];
         }
-        double r = random.nextDouble() * sum;
-        for (int i = 0; i < vocab; i++) {
-            r -= probs[i];
-            if (r <= 0) return i;
-        }
-        return vocab - 1;
+        return draw(vocab, sum);
     }
 
     /**
@@ -79,12 +74,17 @@ public final class DistributionSampler implements Sampler {
             probs[i] = Math.exp((logits[order[i]] - max) / temperature);
             sum += probs[i];
         }
+        return order[draw(n, sum)];
+    }
+
+    /** A position in {@code [0, n)} drawn with the weights {@code probs[0, n)}, which sum to {@code sum}. */
+    private int draw(int n, double sum) {
         double r = random.nextDouble() * sum;
         for (int i = 0; i < n; i++) {
             r -= probs[i];
-            if (r <= 0) return order[i];
+            if (r <= 0) return i;
         }
-        return order[n - 1];
+        return n - 1;
     }
 
     /** How many of the first {@code n} of {@code probs} (sorted, summing to {@code sum}) top-p keeps. */
