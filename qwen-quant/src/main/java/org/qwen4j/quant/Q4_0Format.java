@@ -181,23 +181,24 @@ public final class Q4_0Format implements TensorFormat {
             ByteVector packed = ByteVector.fromMemorySegment(B16, w, block + Short.BYTES, ByteOrder.LITTLE_ENDIAN);
             IntVector pairs = ((ShortVector) packed.convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0)).reinterpretAsInts();
             // Zero-extension leaves bits 24-31 clear, so the top nibble needs a shift but no mask.
-            FloatVector s0 = minusEight(pairs.and(0xF), MINUS_EIGHT_AT_0).mul(FloatVector.fromArray(F, x, xi));
-            FloatVector s1 = minusEight(pairs.and(0xF0), MINUS_EIGHT_AT_4).mul(FloatVector.fromArray(F, x, xi + 8));
-            s0 = minusEight(pairs.and(0xF_0000), MINUS_EIGHT_AT_16).fma(FloatVector.fromArray(F, x, xi + 16), s0);
-            s1 = minusEight(pairs.lanewise(VectorOperators.LSHR, 20), MINUS_EIGHT_AT_0).fma(FloatVector.fromArray(F, x, xi + 24), s1);
+            // The 2^23 trick is written out, not put in a helper: where C2 inlines this kernel into a
+            // caller that inlines another format's kernel too, it can run out of inlining budget and
+            // leave such a helper a call, which boxes every vector passed (decode 10x slower).
+            FloatVector v0 = pairs.and(0xF).or(TWO_POW_23_BITS).reinterpretAsFloats().sub(MINUS_EIGHT_AT_0);
+            FloatVector v1 = pairs.and(0xF0).or(TWO_POW_23_BITS).reinterpretAsFloats().sub(MINUS_EIGHT_AT_4);
+            FloatVector v2 = pairs.and(0xF_0000).or(TWO_POW_23_BITS).reinterpretAsFloats().sub(MINUS_EIGHT_AT_16);
+            FloatVector v3 = pairs.lanewise(VectorOperators.LSHR, 20).or(TWO_POW_23_BITS).reinterpretAsFloats()
+                    .sub(MINUS_EIGHT_AT_0);
+            FloatVector s0 = v0.mul(FloatVector.fromArray(F, x, xi));
+            FloatVector s1 = v1.mul(FloatVector.fromArray(F, x, xi + 8));
+            s0 = v2.fma(FloatVector.fromArray(F, x, xi + 16), s0);
+            s1 = v3.fma(FloatVector.fromArray(F, x, xi + 24), s1);
             acc0 = s0.fma(d, acc0);
             acc1 = s1.fma(d, acc1);
         }
         return FixedOrderSum.of(acc0.add(acc1));
     }
 
-    /**
-     * Lanes holding a nibble {@code q} at bit {@code s} (and nothing else) as the floats
-     * {@code (q - 8)·2^s}, given {@code offset = 2^23 + 8·2^s}.
-     */
-    private static FloatVector minusEight(IntVector nibbles, float offset) {
-        return nibbles.or(TWO_POW_23_BITS).reinterpretAsFloats().sub(offset);
-    }
 
     private static float dotNarrow(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
         Blocks.checkLength(n, BLOCK_SIZE);

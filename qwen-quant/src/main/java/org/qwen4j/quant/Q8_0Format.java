@@ -156,20 +156,25 @@ public final class Q8_0Format implements TensorFormat {
         for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT_LE, block)));
             IntVector q = IntVector.fromMemorySegment(I, w, block + Short.BYTES, ByteOrder.LITTLE_ENDIAN);
-            FloatVector s0 = byteOf(q, 0).mul(FloatVector.fromArray(F, x, xi));
-            FloatVector s1 = byteOf(q, 1).mul(FloatVector.fromArray(F, x, xi + 8));
-            s0 = byteOf(q, 2).fma(FloatVector.fromArray(F, x, xi + 16), s0);
-            s1 = byteOf(q, 3).fma(FloatVector.fromArray(F, x, xi + 24), s1);
+            // Byte k of every int lane, sign-extended: shifted to the top, then arithmetically down.
+            // Written out, not put in a helper: where C2 inlines this kernel into a caller that
+            // inlines another format's kernel too, it can run out of inlining budget and leave such
+            // a helper a call, which boxes every vector passed (decode 10x slower).
+            FloatVector q0 = (FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
+                    .convert(VectorOperators.I2F, 0);
+            FloatVector q1 = (FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)
+                    .convert(VectorOperators.I2F, 0);
+            FloatVector q2 = (FloatVector) q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)
+                    .convert(VectorOperators.I2F, 0);
+            FloatVector q3 = (FloatVector) q.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+            FloatVector s0 = q0.mul(FloatVector.fromArray(F, x, xi));
+            FloatVector s1 = q1.mul(FloatVector.fromArray(F, x, xi + 8));
+            s0 = q2.fma(FloatVector.fromArray(F, x, xi + 16), s0);
+            s1 = q3.fma(FloatVector.fromArray(F, x, xi + 24), s1);
             acc0 = s0.fma(d, acc0);
             acc1 = s1.fma(d, acc1);
         }
         return FixedOrderSum.of(acc0.add(acc1));
-    }
-
-    /** Byte {@code k} of every int lane, sign-extended and converted to float. */
-    private static FloatVector byteOf(IntVector q, int k) {
-        IntVector top = k == 3 ? q : q.lanewise(VectorOperators.LSHL, 24 - 8 * k);
-        return (FloatVector) top.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
     }
 
     private static float dotNarrow(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
