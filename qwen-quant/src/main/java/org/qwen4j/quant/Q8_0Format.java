@@ -156,10 +156,8 @@ public final class Q8_0Format implements TensorFormat {
         for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT_LE, block)));
             IntVector q = IntVector.fromMemorySegment(I, w, block + Short.BYTES, ByteOrder.LITTLE_ENDIAN);
-            // Byte k of every int lane, sign-extended: shifted to the top, then arithmetically down.
-            // Written out, not put in a helper: where C2 inlines this kernel into a caller that
-            // inlines another format's kernel too, it can run out of inlining budget and leave such
-            // a helper a call, which boxes every vector passed (decode 10x slower).
+            // Byte k of every int lane, sign-extended: shifted to the top, then arithmetically down;
+            // written out, not put in a helper (see TensorFormat.dotOrdered).
             FloatVector q0 = (FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
                     .convert(VectorOperators.I2F, 0);
             FloatVector q1 = (FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)
