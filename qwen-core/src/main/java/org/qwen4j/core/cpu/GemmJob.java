@@ -101,7 +101,12 @@ final class GemmJob extends ProductJob {
             for (int r = 0; r < n; r++) {
                 w.format().dequantizeFast(w.data(), (r0 + r) * rowBytes, tile[r], 0, cols);
             }
-            Arrays.fill(acc, 0, n * bp, 0f);
+            // A last group short of a multiple of six runs as whole groups over zero rows whose sums
+            // are dropped: a one-row kernel for the rest ran so rarely that it stayed in C1, with
+            // every vector boxed, and its few rows made pp512 take twice as long in some runs.
+            int m = (n + R - 1) / R * R;
+            for (int r = n; r < m; r++) Arrays.fill(tile[r], 0, cols, 0f);
+            Arrays.fill(acc, 0, m * bp, 0f);
             // Columns in slices of KC, so that a slice of the token panel (KC × 2L floats) and of six
             // tile rows stay in L1 while the micro-kernel sweeps them; partial sums wait in acc.
             // Within a slice: token pairs of vectors outside, row groups inside.
@@ -109,12 +114,10 @@ final class GemmJob extends ProductJob {
                 int k1 = Math.min(cols, k0 + KC);
                 for (int b0 = 0; b0 < bp; b0 += 2 * L) {
                     boolean two = b0 + L < bp;
-                    int r = 0;
-                    for (; r + R <= n; r += R) {
+                    for (int r = 0; r < m; r += R) {
                         if (two) kernel6x2(tile, r, k0, k1, bp, b0, acc, r * bp);
                         else kernel6x1(tile, r, k0, k1, bp, b0, acc, r * bp);
                     }
-                    for (; r < n; r++) kernel1x2(tile[r], k0, k1, bp, b0, two, acc, r * bp);
                 }
             }
             for (int r = 0; r < n; r++) {
@@ -207,21 +210,5 @@ final class GemmJob extends ProductJob {
         a3.intoArray(acc, o3);
         a4.intoArray(acc, o4);
         a5.intoArray(acc, o5);
-    }
-
-    /** One row (a tile's rows past the last whole group of six) by one or two token vectors. */
-    private void kernel1x2(float[] t, int k0, int k1, int bp, int b0, boolean two, float[] acc, int ao) {
-        float[] xt = this.xt;
-        int o = ao + b0;
-        // One vector: the second chain repeats the first, and is not stored.
-        int second = two ? L : 0;
-        FloatVector a0 = FloatVector.fromArray(F, acc, o), a1 = FloatVector.fromArray(F, acc, o + second);
-        for (int k = k0, xo = k0 * bp + b0; k < k1; k++, xo += bp) {
-            FloatVector w = FloatVector.broadcast(F, t[k]);
-            a0 = w.fma(FloatVector.fromArray(F, xt, xo), a0);
-            a1 = w.fma(FloatVector.fromArray(F, xt, xo + second), a1);
-        }
-        a0.intoArray(acc, o);
-        if (two) a1.intoArray(acc, o + L);
     }
 }
