@@ -12,6 +12,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import org.qwen4j.core.simd.FixedOrderSum;
+import org.qwen4j.core.simd.KernelWidth;
 import org.qwen4j.spi.TensorFormat;
 
 /**
@@ -45,6 +46,11 @@ public final class Q8_0Format implements TensorFormat {
             : FloatVector.SPECIES_128;
     private static final int PARTS = B.length() / F.length();
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    // On 512-bit machines a block is two loads of 16 quants, each widened to floats in one piece,
+    // in their natural order: fewer instructions per block than the 256-bit kernel's shifts.
+    private static final boolean WIDE = KernelWidth.wide();
+    private static final VectorSpecies<Float> W = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     // The ordered kernel loads a block's 32 quants as eight ints and takes byte k of every int with
     // shifts, so lane i of its k-th vector holds quant 4i + k.
     private static final BlockOrder ORDER = BlockOrder.of(4, 8, (k, i) -> 4 * i + k);
@@ -120,6 +126,7 @@ public final class Q8_0Format implements TensorFormat {
 
     @Override
     public float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        if (WIDE) return dotWide(w, byteOffset, x, xOffset, n);
         if (!ordersActivations()) return dotNarrow(w, byteOffset, x, xOffset, n);
         // Rare outside tests: the backend orders a product's activations once and calls dotOrdered.
         return dotOrdered(w, byteOffset, ORDER.applied(x, xOffset, n), 0, n);
@@ -127,7 +134,7 @@ public final class Q8_0Format implements TensorFormat {
 
     @Override
     public boolean ordersActivations() {
-        return F.length() == 8;
+        return !WIDE && F.length() == 8;
     }
 
     @Override
@@ -171,6 +178,49 @@ public final class Q8_0Format implements TensorFormat {
             s1 = q3.fma(FloatVector.fromArray(F, x, xi + 24), s1);
             acc0 = s0.fma(d, acc0);
             acc1 = s1.fma(d, acc1);
+        }
+        return FixedOrderSum.of(acc0.add(acc1));
+    }
+
+    /**
+     * The kernel on 512-bit machines, natural order: per block two 16-byte loads, each widened to
+     * sixteen floats, two multiply-adds and one for the scale; two blocks per step on separate
+     * chains. Package-private so that tests run it on any machine.
+     */
+    static float dotWide(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        Objects.checkFromIndexSize(xOffset, n, x.length);
+        FloatVector acc0 = FloatVector.zero(W);
+        FloatVector acc1 = FloatVector.zero(W);
+        long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
+        long pairsEnd = end - BLOCK_BYTES;
+        int xi = xOffset;
+        long block = byteOffset;
+        // Written out, not put in a helper (see TensorFormat.dotOrdered).
+        for (; block < pairsEnd; block += 2 * BLOCK_BYTES, xi += 2 * BLOCK_SIZE) {
+            FloatVector d0 = FloatVector.broadcast(W, Float.float16ToFloat(w.get(SHORT_LE, block)));
+            FloatVector d1 = FloatVector.broadcast(W, Float.float16ToFloat(w.get(SHORT_LE, block + BLOCK_BYTES)));
+            FloatVector q0 = (FloatVector) ByteVector.fromMemorySegment(B16, w, block + Short.BYTES, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, W, 0);
+            FloatVector q1 = (FloatVector) ByteVector.fromMemorySegment(B16, w, block + Short.BYTES + 16, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, W, 0);
+            FloatVector q2 = (FloatVector) ByteVector.fromMemorySegment(B16, w, block + BLOCK_BYTES + Short.BYTES, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, W, 0);
+            FloatVector q3 = (FloatVector) ByteVector.fromMemorySegment(B16, w, block + BLOCK_BYTES + Short.BYTES + 16, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, W, 0);
+            FloatVector s0 = q1.fma(FloatVector.fromArray(W, x, xi + 16), q0.mul(FloatVector.fromArray(W, x, xi)));
+            FloatVector s1 = q3.fma(FloatVector.fromArray(W, x, xi + 48), q2.mul(FloatVector.fromArray(W, x, xi + 32)));
+            acc0 = s0.fma(d0, acc0);
+            acc1 = s1.fma(d1, acc1);
+        }
+        if (block < end) {
+            FloatVector d0 = FloatVector.broadcast(W, Float.float16ToFloat(w.get(SHORT_LE, block)));
+            FloatVector q0 = (FloatVector) ByteVector.fromMemorySegment(B16, w, block + Short.BYTES, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, W, 0);
+            FloatVector q1 = (FloatVector) ByteVector.fromMemorySegment(B16, w, block + Short.BYTES + 16, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, W, 0);
+            FloatVector s0 = q1.fma(FloatVector.fromArray(W, x, xi + 16), q0.mul(FloatVector.fromArray(W, x, xi)));
+            acc0 = s0.fma(d0, acc0);
         }
         return FixedOrderSum.of(acc0.add(acc1));
     }

@@ -41,6 +41,14 @@ final class DotOracle {
     /** Asserts that {@code format.dot} agrees with dequantize-then-dot-in-double within {@code γ(n + 2)}. */
     static void assertDotMatchesReference(TensorFormat format, MemorySegment w, long byteOffset,
                                           float[] x, int xOffset, int n) {
+        assertMatchesReference("dot", format.dot(w, byteOffset, x, xOffset, n), format, w, byteOffset, x, xOffset, n);
+        assertMatchesReference("dotOrdered", dotOrdered(format, w, byteOffset, x, xOffset, n),
+                format, w, byteOffset, x, xOffset, n);
+    }
+
+    /** Asserts that {@code actual}, what {@code kernel} computed for the row, is within {@code γ(n + 2)} of the reference. */
+    static void assertMatchesReference(String kernel, float actual, TensorFormat format, MemorySegment w, long byteOffset,
+                                       float[] x, int xOffset, int n) {
         float[] decoded = new float[n];
         format.dequantize(w, byteOffset, decoded, 0, n);
         double exact = 0;
@@ -53,12 +61,8 @@ final class DotOracle {
         double sumOfMagnitudes = magnitude;
         double nu = (n + 2) * U;
         double tolerance = 1.01 * nu / (1 - nu) * magnitude;
-        float actual = format.dot(w, byteOffset, x, xOffset, n);
         assertEquals(exact, actual, tolerance,
-                () -> format.name() + " dot of length " + n + " (Σ|w·x| = " + sumOfMagnitudes + ")");
-        float ordered = dotOrdered(format, w, byteOffset, x, xOffset, n);
-        assertEquals(exact, ordered, tolerance,
-                () -> format.name() + " dotOrdered of length " + n + " (Σ|w·x| = " + sumOfMagnitudes + ")");
+                () -> format.name() + " " + kernel + " of length " + n + " (Σ|w·x| = " + sumOfMagnitudes + ")");
     }
 
     /**

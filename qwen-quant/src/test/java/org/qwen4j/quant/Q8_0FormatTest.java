@@ -151,6 +151,18 @@ class Q8_0FormatTest {
         DotOracle.assertDotMatchesReference(format, w, 0, x, 0, blocks * 32);
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 28, 152})
+    void wideKernelMatchesDequantizeThenDoubleDotOnEveryMachine(int blocks) {
+        // The 512-bit kernel runs only where 512-bit vectors are preferred; called directly, it runs
+        // (slowly, unintrinsified) everywhere, so that its arithmetic is checked on any machine.
+        Random random = new Random(200 + blocks);
+        MemorySegment w = Samples.shifted(Samples.randomBlocks(random, blocks + 1, 34), 3);
+        float[] x = Samples.gaussian(random, 5 + blocks * 32, 1f);
+        int n = blocks * 32;
+        DotOracle.assertMatchesReference("dotWide", Q8_0Format.dotWide(w, 3 + 34, x, 5, n), format, w, 3 + 34, x, 5, n);
+    }
+
     @Test
     void dotReadsTheRowAtAnOddByteOffsetAndTheVectorAtAnOffset() {
         Random random = new Random(9);

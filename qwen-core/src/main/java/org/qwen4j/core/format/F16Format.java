@@ -29,7 +29,11 @@ public final class F16Format implements TensorFormat {
 
     private static final ValueLayout.OfShort SHORT_LE =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    // The in-register kernels are written for eight lanes, so 512-bit machines run them at 256 bits
+    // too: with their preferred species they fell back to the widening kernel and its scratch row.
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256
+            ? FloatVector.SPECIES_256
+            : FloatVector.SPECIES_PREFERRED;
     /** Halves widened per step of the dot product: a row slice that stays in L1 between widening and use. */
     private static final int CHUNK = 512;
     // The decode kernel converts halves with integer operations: a sign-extended half shifted left by
