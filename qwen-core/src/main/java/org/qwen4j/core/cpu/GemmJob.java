@@ -24,6 +24,8 @@ final class GemmJob extends ProductJob {
     static final int MIN_BATCH = 4;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
+    /** Tokens transposed together; see {@link #prepared}. */
+    private static final int TRANSPOSE_TOKENS = 16;
     /** Columns per slice; see {@link #run}. */
     private static final int KC = 256;
     /** Tokens the running sums are sized for at first, so that prompt chunks up to this long never grow them. */
@@ -67,12 +69,14 @@ final class GemmJob extends ProductJob {
         if (xt.length < bp * cols) xt = new float[bp * cols];
         float[] t = xt;
         float[] x = this.x;
-        for (int b = 0; b < batch; b++) {
-            int src = b * cols;
-            for (int k = 0; k < cols; k++) t[k * bp + b] = x[src + k];
-        }
-        for (int b = batch; b < bp; b++) {
-            for (int k = 0; k < cols; k++) t[k * bp + b] = 0f;
+        // Sixteen tokens at a time, so that each 64-byte line of the transposed panel is filled
+        // while it is in L1 rather than once per token, a whole panel apart.
+        for (int b0 = 0; b0 < bp; b0 += TRANSPOSE_TOKENS) {
+            int b1 = Math.min(bp, b0 + TRANSPOSE_TOKENS);
+            for (int k = 0; k < cols; k++) {
+                int row = k * bp;
+                for (int b = b0; b < b1; b++) t[row + b] = b < batch ? x[b * cols + k] : 0f;
+            }
         }
         stride = bp;
         // Scratch grows here, before the workers start, never inside run: a growth branch there,
