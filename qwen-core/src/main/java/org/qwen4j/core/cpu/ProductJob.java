@@ -26,7 +26,7 @@ abstract class ProductJob implements WorkerPool.RangeTask {
     abstract void run(int p, int from, int to, int worker);
 
     /** Sets up the job and returns the total number of units. */
-    final int prepare(Tensor[] weights, float[][] outs, int count, float[] x, int batch) {
+    final int prepare(Tensor[] weights, float[][] outs, int count, float[] x, int batch, WorkerPool pool) {
         if (count > MAX_PRODUCTS) throw new IllegalArgumentException("at most " + MAX_PRODUCTS + " products per call");
         this.weights = weights;
         this.outs = outs;
@@ -39,12 +39,15 @@ abstract class ProductJob implements WorkerPool.RangeTask {
             total += units(weights[i]);
         }
         starts[count] = total;
-        prepared();
+        prepared(pool);
         return total;
     }
 
-    /** Work shared by all units of a job, done once on the calling thread after its fields are set. */
-    void prepared() {
+    /**
+     * Work shared by all units of a job, done once after its fields are set, before any unit runs:
+     * on the calling thread, or spread over {@code pool} where it is large enough to pay for a hand-off.
+     */
+    void prepared(WorkerPool pool) {
     }
 
     /** Drops the references to the caller's arrays, so a job kept for reuse does not pin them. */

@@ -32,7 +32,7 @@ final class RowDotJob extends ProductJob {
     }
 
     @Override
-    void prepared() {
+    void prepared(WorkerPool pool) {
         for (int p = 0; p < count; p++) {
             TensorFormat format = weights[p].format();
             trusted[p] = finite.contains(weights[p]);

@@ -69,7 +69,7 @@ public final class SimdBackend implements Backend {
 
     private void products(Tensor[] weights, float[][] outs, int count, float[] x, int batch) {
         ProductJob job = batch >= GemmJob.MIN_BATCH ? gemm : rowDot;
-        int units = job.prepare(weights, outs, count, x, batch);
+        int units = job.prepare(weights, outs, count, x, batch, pool);
         try {
             // Row products cost the same per unit: guided chunks down to 1/128 of the job even out
             // the threads' finish (2 threads: +4 to +7 % on a 24-layer decode emulated alone).

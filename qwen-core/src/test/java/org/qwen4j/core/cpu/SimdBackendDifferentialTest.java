@@ -65,7 +65,7 @@ class SimdBackendDifferentialTest {
     void matmulMatchesForEveryFormatAndBatch(String format) {
         for (int cols : new int[] {64, 100, 896}) {
             Tensor w = tensor(format, cols, 37);
-            for (int batch : new int[] {1, 3, 4, 5, 7, 32}) {
+            for (int batch : new int[] {1, 3, 4, 5, 7, 32, 45}) {
                 float[] x = randoms(batch * cols);
                 float[] a = new float[batch * 37];
                 float[] b = new float[batch * 37];
