@@ -30,6 +30,16 @@ public final class SimdBackend implements Backend {
     private final float[][] singleOut = new float[1][];
     private final AttentionJob attention = new AttentionJob();
 
+    static {
+        // The Vector API's non-intrinsic paths (run until C2 compiles a caller) reinterpret vectors
+        // through heap memory segments. Until a heap segment exists, C2 compiles every MemorySegment
+        // access (the weight kernels, the GGUF reader) assuming native segments are the only kind;
+        // the first one, made midway through the first prompt, deoptimised some forty compiled
+        // methods at once, hot kernels included, and they ran slowly again until recompiled.
+        // Making one before any kernel is compiled keeps those compilations valid.
+        MemorySegment.ofArray(new byte[0]);
+    }
+
     public SimdBackend(int threads) {
         this.pool = new WorkerPool(threads, "qwen4j-cpu");
         this.gemm = new GemmJob(threads);
