@@ -225,6 +225,70 @@ public final class Q8_0Format implements TensorFormat {
         return FixedOrderSum.of(acc0.add(acc1));
     }
 
+    /** Two on 512-bit machines: see {@link #dotOrderedFiniteRows}. */
+    @Override
+    public int rowsPerPass() {
+        return WIDE ? 2 : 1;
+    }
+
+    /**
+     * On 512-bit machines, {@link #dotWide} for two rows in one pass (see {@link #dotWideRows});
+     * elsewhere one row after another.
+     */
+    @Override
+    public void dotOrderedFiniteRows(MemorySegment w, long byteOffset, long rowDistance, int count,
+                                     float[] x, int xOffset, int n, float[] out, int outOffset, int outDistance) {
+        if (!WIDE || count != 2) {
+            TensorFormat.super.dotOrderedFiniteRows(w, byteOffset, rowDistance, count, x, xOffset, n, out, outOffset, outDistance);
+            return;
+        }
+        dotWideRows(w, byteOffset, rowDistance, x, xOffset, n, out, outOffset, outDistance);
+    }
+
+    /**
+     * {@link #dotWide} for the rows at {@code byteOffset} and {@code byteOffset + rowDistance} in one
+     * pass, each summed exactly as {@link #dotWide} sums it, the activations loaded once for both:
+     * two memory streams per thread. tg128 of the 0.5B Q8_0 model on the Zen 5 (two threads, four
+     * pairs alternated with llama.cpp): 40.9 → 50.5 tokens/s, llama.cpp 46.4. Package-private so
+     * that tests run it on any machine.
+     */
+    static void dotWideRows(MemorySegment w, long byteOffset, long rowDistance, float[] x, int xOffset, int n,
+                            float[] out, int outOffset, int outDistance) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        Objects.checkFromIndexSize(xOffset, n, x.length);
+        // One block per step, the chains swapped after each, so that blocks alternate between them
+        // as in dotWide's two-block steps (and its odd last block lands on the first chain); a
+        // two-block step for two rows was too large for C2 to inline every vector operation.
+        FloatVector a0 = FloatVector.zero(W);
+        FloatVector a1 = FloatVector.zero(W);
+        FloatVector b0 = FloatVector.zero(W);
+        FloatVector b1 = FloatVector.zero(W);
+        long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
+        int xi = xOffset;
+        for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
+            long other = block + rowDistance;
+            FloatVector x0 = FloatVector.fromArray(W, x, xi);
+            FloatVector x1 = FloatVector.fromArray(W, x, xi + 16);
+            FloatVector q0 = (FloatVector) ByteVector.fromMemorySegment(B16, w, block + Short.BYTES, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, W, 0);
+            FloatVector q1 = (FloatVector) ByteVector.fromMemorySegment(B16, w, block + Short.BYTES + 16, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, W, 0);
+            FloatVector r0 = (FloatVector) ByteVector.fromMemorySegment(B16, w, other + Short.BYTES, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, W, 0);
+            FloatVector r1 = (FloatVector) ByteVector.fromMemorySegment(B16, w, other + Short.BYTES + 16, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, W, 0);
+            FloatVector a = q1.fma(x1, q0.mul(x0)).fma(FloatVector.broadcast(W, Float.float16ToFloat(w.get(SHORT_LE, block))), a0);
+            FloatVector b = r1.fma(x1, r0.mul(x0)).fma(FloatVector.broadcast(W, Float.float16ToFloat(w.get(SHORT_LE, other))), b0);
+            a0 = a1;
+            a1 = a;
+            b0 = b1;
+            b1 = b;
+        }
+        // Lane-wise addition is commutative, so the chains' order after the swaps does not matter.
+        out[outOffset] = FixedOrderSum.of(a0.add(a1));
+        out[outOffset + outDistance] = FixedOrderSum.of(b0.add(b1));
+    }
+
     private static float dotNarrow(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
         Blocks.checkLength(n, BLOCK_SIZE);
         // Two independent chains, one per half block; each half is summed unscaled first, so the
