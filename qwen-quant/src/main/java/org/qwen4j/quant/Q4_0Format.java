@@ -13,6 +13,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import org.qwen4j.core.simd.FixedOrderSum;
+import org.qwen4j.core.simd.KernelWidth;
 import org.qwen4j.spi.TensorFormat;
 
 /**
@@ -48,6 +49,12 @@ public final class Q4_0Format implements TensorFormat {
             : FloatVector.SPECIES_128;
     private static final int PARTS = B.length() / F.length();
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
+    // On 512-bit machines decode reads two rows per pass (see dotWideRows), in natural order: a
+    // block's sixteen bytes zero-extended to sixteen ints, so each half block is a mask or a shift,
+    // a subtraction and a conversion, small enough for C2 to compile two rows' worth in one loop.
+    private static final boolean WIDE = KernelWidth.wide();
+    private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> W = FloatVector.SPECIES_512;
     // The ordered kernel zero-extends a block's 16 packed bytes to shorts and reads them as eight
     // ints: int lane i holds bytes 2i and 2i + 1, so its nibbles at bits 0, 4, 16 and 20 are values
     // 2i, 2i + 16, 2i + 1 and 2i + 17. The nibbles at bits 4 and 16 are masked where they lie, not
@@ -142,6 +149,7 @@ public final class Q4_0Format implements TensorFormat {
 
     @Override
     public float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        if (WIDE) return dotWide(w, byteOffset, x, xOffset, n);
         if (!ordersActivations()) return dotNarrow(w, byteOffset, x, xOffset, n);
         // Rare outside tests: the backend orders a product's activations once and calls dotOrdered.
         return dotOrdered(w, byteOffset, ORDER.applied(x, xOffset, n), 0, n);
@@ -149,7 +157,7 @@ public final class Q4_0Format implements TensorFormat {
 
     @Override
     public boolean ordersActivations() {
-        return F.length() == 8;
+        return !WIDE && F.length() == 8;
     }
 
     @Override
@@ -195,6 +203,94 @@ public final class Q4_0Format implements TensorFormat {
             acc1 = s1.fma(d, acc1);
         }
         return FixedOrderSum.of(acc0.add(acc1));
+    }
+
+    /** Two on 512-bit machines: see {@link #dotOrderedFiniteRows}. */
+    @Override
+    public int rowsPerPass() {
+        return WIDE ? 2 : 1;
+    }
+
+    /** On 512-bit machines, {@link #dotWide} for two rows in one pass (see {@link #dotWideRows}). */
+    @Override
+    public void dotOrderedFiniteRows(MemorySegment w, long byteOffset, long rowDistance, int count,
+                                     float[] x, int xOffset, int n, float[] out, int outOffset, int outDistance) {
+        if (!WIDE || count != 2) {
+            TensorFormat.super.dotOrderedFiniteRows(w, byteOffset, rowDistance, count, x, xOffset, n, out, outOffset, outDistance);
+            return;
+        }
+        dotWideRows(w, byteOffset, rowDistance, x, xOffset, n, out, outOffset, outDistance);
+    }
+
+    /**
+     * The one-row kernel on 512-bit machines, natural order: per block the sixteen packed bytes
+     * zero-extended to ints, low nibbles masked and high ones shifted down, each less eight and
+     * converted, multiplied with sixteen activations each, then scaled onto one of two chains that
+     * take alternate blocks. Package-private so that tests run it on any machine.
+     */
+    static float dotWide(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        Objects.checkFromIndexSize(xOffset, n, x.length);
+        FloatVector a0 = FloatVector.zero(W);
+        FloatVector a1 = FloatVector.zero(W);
+        long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
+        int xi = xOffset;
+        // Written out, not put in a helper (see TensorFormat.dotOrdered); chains swapped as in dotWideRows.
+        for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
+            IntVector p = (IntVector) ByteVector.fromMemorySegment(B16, w, block + Short.BYTES, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0);
+            FloatVector lo = (FloatVector) p.and(0x0F).sub(8).convertShape(VectorOperators.I2F, W, 0);
+            FloatVector hi = (FloatVector) p.lanewise(VectorOperators.LSHR, 4).sub(8).convertShape(VectorOperators.I2F, W, 0);
+            FloatVector a = hi.fma(FloatVector.fromArray(W, x, xi + 16), lo.mul(FloatVector.fromArray(W, x, xi)))
+                    .fma(FloatVector.broadcast(W, Float.float16ToFloat(w.get(SHORT_LE, block))), a0);
+            a0 = a1;
+            a1 = a;
+        }
+        return FixedOrderSum.of(a0.add(a1));
+    }
+
+    /**
+     * {@link #dotWide} for the rows at {@code byteOffset} and {@code byteOffset + rowDistance} in one
+     * pass, each summed exactly as {@link #dotWide} sums it, the activations loaded once for both:
+     * two memory streams per thread. tg128 of the 0.5B Q4_0 model on the Zen 5, two threads, against
+     * the one-row 256-bit ordered kernel: faster in 18 of 19 alternated runs, by 3–5 % back to back
+     * and 26–38 % in triples with llama.cpp. The ordered kernel's arithmetic for two rows was too
+     * large for C2 to inline every vector operation. Package-private so that tests run it anywhere.
+     */
+    static void dotWideRows(MemorySegment w, long byteOffset, long rowDistance, float[] x, int xOffset, int n,
+                            float[] out, int outOffset, int outDistance) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        Objects.checkFromIndexSize(xOffset, n, x.length);
+        FloatVector a0 = FloatVector.zero(W);
+        FloatVector a1 = FloatVector.zero(W);
+        FloatVector b0 = FloatVector.zero(W);
+        FloatVector b1 = FloatVector.zero(W);
+        long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
+        int xi = xOffset;
+        for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
+            long other = block + rowDistance;
+            FloatVector x0 = FloatVector.fromArray(W, x, xi);
+            FloatVector x1 = FloatVector.fromArray(W, x, xi + 16);
+            IntVector p = (IntVector) ByteVector.fromMemorySegment(B16, w, block + Short.BYTES, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0);
+            FloatVector plo = (FloatVector) p.and(0x0F).sub(8).convertShape(VectorOperators.I2F, W, 0);
+            FloatVector phi = (FloatVector) p.lanewise(VectorOperators.LSHR, 4).sub(8).convertShape(VectorOperators.I2F, W, 0);
+            FloatVector a = phi.fma(x1, plo.mul(x0))
+                    .fma(FloatVector.broadcast(W, Float.float16ToFloat(w.get(SHORT_LE, block))), a0);
+            IntVector q = (IntVector) ByteVector.fromMemorySegment(B16, w, other + Short.BYTES, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0);
+            FloatVector qlo = (FloatVector) q.and(0x0F).sub(8).convertShape(VectorOperators.I2F, W, 0);
+            FloatVector qhi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub(8).convertShape(VectorOperators.I2F, W, 0);
+            FloatVector b = qhi.fma(x1, qlo.mul(x0))
+                    .fma(FloatVector.broadcast(W, Float.float16ToFloat(w.get(SHORT_LE, other))), b0);
+            a0 = a1;
+            a1 = a;
+            b0 = b1;
+            b1 = b;
+        }
+        // Lane-wise addition is commutative, so the chains' order after the swaps does not matter.
+        out[outOffset] = FixedOrderSum.of(a0.add(a1));
+        out[outOffset + outDistance] = FixedOrderSum.of(b0.add(b1));
     }
 
     private static float dotNarrow(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
