@@ -178,33 +178,6 @@ class Q4_0FormatTest {
         }
     }
 
-    @ParameterizedTest
-    @ValueSource(ints = {1, 2, 3, 28, 152})
-    void wideKernelMatchesDequantizeThenDoubleDotOnEveryMachine(int blocks) {
-        // The 512-bit kernels run only where 512-bit vectors are preferred; called directly, they run
-        // (slowly, unintrinsified) everywhere, so that their arithmetic is checked on any machine.
-        Random random = new Random(200 + blocks);
-        MemorySegment w = Samples.shifted(Samples.randomBlocks(random, blocks + 1, 18), 3);
-        float[] x = Samples.gaussian(random, 5 + blocks * 32, 1f);
-        int n = blocks * 32;
-        DotOracle.assertMatchesReference("dotWide", Q4_0Format.dotWide(w, 3 + 18, x, 5, n), format, w, 3 + 18, x, 5, n);
-    }
-
-    @ParameterizedTest
-    @ValueSource(ints = {1, 2, 3, 28, 37})
-    void wideTwoRowKernelGivesEachRowTheBitsOfTheWideKernelOnEveryMachine(int blocks) {
-        Random random = new Random(300 + blocks);
-        int n = blocks * 32;
-        long distance = 3L * blocks * 18;
-        MemorySegment w = Samples.shifted(Samples.randomBlocks(random, 4 * blocks + 1, 18, 0), 3);
-        float[] x = Samples.gaussian(random, 5 + n, 1f);
-        float[] out = new float[5];
-        Q4_0Format.dotWideRows(w, 3 + 18, distance, x, 5, n, out, 1, 3);
-        assertEquals(Float.floatToRawIntBits(Q4_0Format.dotWide(w, 3 + 18, x, 5, n)), Float.floatToRawIntBits(out[1]));
-        assertEquals(Float.floatToRawIntBits(Q4_0Format.dotWide(w, 3 + 18 + distance, x, 5, n)), Float.floatToRawIntBits(out[4]));
-        assertEquals(0f, out[0] + out[2] + out[3], "only the two outputs are written");
-    }
-
     @Test
     void dotReadsTheRowAtAnOddByteOffsetAndTheVectorAtAnOffset() {
         Random random = new Random(9);

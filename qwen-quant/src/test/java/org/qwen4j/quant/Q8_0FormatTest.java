@@ -151,33 +151,6 @@ class Q8_0FormatTest {
         DotOracle.assertDotMatchesReference(format, w, 0, x, 0, blocks * 32);
     }
 
-    @ParameterizedTest
-    @ValueSource(ints = {1, 2, 3, 28, 152})
-    void wideKernelMatchesDequantizeThenDoubleDotOnEveryMachine(int blocks) {
-        // The 512-bit kernel runs only where 512-bit vectors are preferred; called directly, it runs
-        // (slowly, unintrinsified) everywhere, so that its arithmetic is checked on any machine.
-        Random random = new Random(200 + blocks);
-        MemorySegment w = Samples.shifted(Samples.randomBlocks(random, blocks + 1, 34), 3);
-        float[] x = Samples.gaussian(random, 5 + blocks * 32, 1f);
-        int n = blocks * 32;
-        DotOracle.assertMatchesReference("dotWide", Q8_0Format.dotWide(w, 3 + 34, x, 5, n), format, w, 3 + 34, x, 5, n);
-    }
-
-    @ParameterizedTest
-    @ValueSource(ints = {1, 2, 3, 28, 37})
-    void wideTwoRowKernelGivesEachRowTheBitsOfTheWideKernelOnEveryMachine(int blocks) {
-        Random random = new Random(300 + blocks);
-        int n = blocks * 32;
-        long distance = 3L * blocks * 34;
-        MemorySegment w = Samples.shifted(Samples.randomBlocks(random, 4 * blocks + 1, 34, 0), 3);
-        float[] x = Samples.gaussian(random, 5 + n, 1f);
-        float[] out = new float[5];
-        Q8_0Format.dotWideRows(w, 3 + 34, distance, x, 5, n, out, 1, 3);
-        assertEquals(Float.floatToRawIntBits(Q8_0Format.dotWide(w, 3 + 34, x, 5, n)), Float.floatToRawIntBits(out[1]));
-        assertEquals(Float.floatToRawIntBits(Q8_0Format.dotWide(w, 3 + 34 + distance, x, 5, n)), Float.floatToRawIntBits(out[4]));
-        assertEquals(0f, out[0] + out[2] + out[3], "only the two outputs are written");
-    }
-
     @Test
     void dotReadsTheRowAtAnOddByteOffsetAndTheVectorAtAnOffset() {
         Random random = new Random(9);

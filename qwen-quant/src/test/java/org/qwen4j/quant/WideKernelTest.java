@@ -1,0 +1,68 @@
+package org.qwen4j.quant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.qwen4j.spi.TensorFormat;
+
+/**
+ * The 512-bit decode kernels of Q8_0 and Q4_0 run only where 512-bit vectors are preferred; called
+ * directly they run (slowly, unintrinsified) on any machine, so that their arithmetic is checked
+ * wherever the tests run: the one-row kernel against the double-precision oracle, the two-row
+ * kernel bit for bit against the one-row kernel for each of its rows.
+ */
+class WideKernelTest {
+    /** A format's one-row kernel. */
+    interface RowKernel {
+        float dot(MemorySegment w, long byteOffset, float[] x, int xOffset, int n);
+    }
+
+    /** A format's two-row kernel. */
+    interface RowsKernel {
+        void dot(MemorySegment w, long byteOffset, long rowDistance, float[] x, int xOffset, int n,
+                 float[] out, int outOffset, int outDistance);
+    }
+
+    static Stream<Arguments> kernels() {
+        RowKernel q8 = Q8_0Format::dotWide;
+        RowsKernel q8Rows = Q8_0Format::dotWideRows;
+        RowKernel q4 = Q4_0Format::dotWide;
+        RowsKernel q4Rows = Q4_0Format::dotWideRows;
+        return Stream.of(1, 2, 3, 28, 37).flatMap(blocks -> Stream.of(
+                Arguments.of(new Q8_0Format(), q8, q8Rows, blocks),
+                Arguments.of(new Q4_0Format(), q4, q4Rows, blocks)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void wideKernelMatchesDequantizeThenDoubleDot(TensorFormat format, RowKernel row, RowsKernel rows, int blocks) {
+        int bytes = format.blockBytes();
+        Random random = new Random(200 + blocks + format.ggmlType());
+        MemorySegment w = Samples.shifted(Samples.randomBlocks(random, blocks + 1, bytes), 3);
+        float[] x = Samples.gaussian(random, 5 + blocks * 32, 1f);
+        int n = blocks * 32;
+        DotOracle.assertMatchesReference("dotWide", row.dot(w, 3 + bytes, x, 5, n), format, w, 3 + bytes, x, 5, n);
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void wideTwoRowKernelGivesEachRowTheBitsOfTheWideKernel(TensorFormat format, RowKernel row, RowsKernel rows, int blocks) {
+        int bytes = format.blockBytes();
+        Random random = new Random(300 + blocks + format.ggmlType());
+        int n = blocks * 32;
+        long distance = 3L * blocks * bytes;
+        MemorySegment w = Samples.shifted(Samples.randomBlocks(random, 4 * blocks + 1, bytes, 0), 3);
+        float[] x = Samples.gaussian(random, 5 + n, 1f);
+        float[] out = new float[5];
+        rows.dot(w, 3 + bytes, distance, x, 5, n, out, 1, 3);
+        assertEquals(Float.floatToRawIntBits(row.dot(w, 3 + bytes, x, 5, n)), Float.floatToRawIntBits(out[1]), "first row");
+        assertEquals(Float.floatToRawIntBits(row.dot(w, 3 + bytes + distance, x, 5, n)), Float.floatToRawIntBits(out[4]), "second row");
+        assertEquals(0f, out[0] + out[2] + out[3], "only the two outputs are written");
+    }
+}
