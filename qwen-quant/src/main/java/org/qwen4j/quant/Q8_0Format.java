@@ -184,45 +184,29 @@ public final class Q8_0Format implements TensorFormat {
 
     /**
      * The kernel on 512-bit machines, natural order: per block two 16-byte loads, each widened to
-     * sixteen floats, two multiply-adds and one for the scale; two blocks per step on separate
-     * chains. Package-private so that tests run it on any machine.
+     * sixteen floats, two multiply-adds and one for the scale, onto one of two chains that take
+     * alternate blocks (swapped after each block, as in {@link #dotWideRows}). Package-private so
+     * that tests run it on any machine.
      */
     static float dotWide(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
         Blocks.checkLength(n, BLOCK_SIZE);
         Objects.checkFromIndexSize(xOffset, n, x.length);
-        FloatVector acc0 = FloatVector.zero(W);
-        FloatVector acc1 = FloatVector.zero(W);
+        FloatVector a0 = FloatVector.zero(W);
+        FloatVector a1 = FloatVector.zero(W);
         long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
-        long pairsEnd = end - BLOCK_BYTES;
         int xi = xOffset;
-        long block = byteOffset;
         // Written out, not put in a helper (see TensorFormat.dotOrdered).
-        for (; block < pairsEnd; block += 2 * BLOCK_BYTES, xi += 2 * BLOCK_SIZE) {
-            FloatVector d0 = FloatVector.broadcast(W, Float.float16ToFloat(w.get(SHORT_LE, block)));
-            FloatVector d1 = FloatVector.broadcast(W, Float.float16ToFloat(w.get(SHORT_LE, block + BLOCK_BYTES)));
+        for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
             FloatVector q0 = (FloatVector) ByteVector.fromMemorySegment(B16, w, block + Short.BYTES, ByteOrder.LITTLE_ENDIAN)
                     .convertShape(VectorOperators.B2F, W, 0);
             FloatVector q1 = (FloatVector) ByteVector.fromMemorySegment(B16, w, block + Short.BYTES + 16, ByteOrder.LITTLE_ENDIAN)
                     .convertShape(VectorOperators.B2F, W, 0);
-            FloatVector q2 = (FloatVector) ByteVector.fromMemorySegment(B16, w, block + BLOCK_BYTES + Short.BYTES, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2F, W, 0);
-            FloatVector q3 = (FloatVector) ByteVector.fromMemorySegment(B16, w, block + BLOCK_BYTES + Short.BYTES + 16, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2F, W, 0);
-            FloatVector s0 = q1.fma(FloatVector.fromArray(W, x, xi + 16), q0.mul(FloatVector.fromArray(W, x, xi)));
-            FloatVector s1 = q3.fma(FloatVector.fromArray(W, x, xi + 48), q2.mul(FloatVector.fromArray(W, x, xi + 32)));
-            acc0 = s0.fma(d0, acc0);
-            acc1 = s1.fma(d1, acc1);
+            FloatVector a = q1.fma(FloatVector.fromArray(W, x, xi + 16), q0.mul(FloatVector.fromArray(W, x, xi)))
+                    .fma(FloatVector.broadcast(W, Float.float16ToFloat(w.get(SHORT_LE, block))), a0);
+            a0 = a1;
+            a1 = a;
         }
-        if (block < end) {
-            FloatVector d0 = FloatVector.broadcast(W, Float.float16ToFloat(w.get(SHORT_LE, block)));
-            FloatVector q0 = (FloatVector) ByteVector.fromMemorySegment(B16, w, block + Short.BYTES, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2F, W, 0);
-            FloatVector q1 = (FloatVector) ByteVector.fromMemorySegment(B16, w, block + Short.BYTES + 16, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2F, W, 0);
-            FloatVector s0 = q1.fma(FloatVector.fromArray(W, x, xi + 16), q0.mul(FloatVector.fromArray(W, x, xi)));
-            acc0 = s0.fma(d0, acc0);
-        }
-        return FixedOrderSum.of(acc0.add(acc1));
+        return FixedOrderSum.of(a0.add(a1));
     }
 
     /** Two on 512-bit machines: see {@link #dotOrderedFiniteRows}. */
@@ -256,9 +240,8 @@ public final class Q8_0Format implements TensorFormat {
                             float[] out, int outOffset, int outDistance) {
         Blocks.checkLength(n, BLOCK_SIZE);
         Objects.checkFromIndexSize(xOffset, n, x.length);
-        // One block per step, the chains swapped after each, so that blocks alternate between them
-        // as in dotWide's two-block steps (and its odd last block lands on the first chain); a
-        // two-block step for two rows was too large for C2 to inline every vector operation.
+        // One block per step, the chains swapped after each, exactly as in dotWide: a two-block
+        // step for two rows was too large for C2 to inline every vector operation.
         FloatVector a0 = FloatVector.zero(W);
         FloatVector a1 = FloatVector.zero(W);
         FloatVector b0 = FloatVector.zero(W);
