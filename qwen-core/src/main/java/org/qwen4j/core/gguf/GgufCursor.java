@@ -15,19 +15,36 @@ import org.qwen4j.ModelFormatException;
  * <p>Reads inside arrays take the key and the element index separately and build the field name
  * ({@code key[index]}) only when they fail: the token arrays of a vocabulary hold ~10^5 elements and
  * must not cost a string concatenation each.
+ *
+ * <p>Scalars and strings are read from a copy of the next {@value #WINDOW_BYTES} bytes on the heap.
+ * The metadata is parsed once per open, mostly before the JIT has compiled this class, and a
+ * {@code MemorySegment.get} costs dozens of calls in the interpreter where an array read costs one
+ * bytecode; the vocabulary's ~300,000 strings made that most of the parse time.
  */
 final class GgufCursor {
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Index meaning "not an array element". */
     static final long NO_INDEX = -1;
+    static final int WINDOW_BYTES = 1 << 16;
+    /**
+     * Arrays this long are copied in one piece and widened on the heap (a vocabulary's token types
+     * are ~150,000); shorter ones are read from the window, so that a file of many tiny nested
+     * arrays costs no temporary array each.
+     */
+    private static final int BULK_ELEMENTS = 64;
 
     private final Path file;
     private final MemorySegment segment;
     private final long size;
     private long position;
-    private final byte[] scratch = new byte[4096];
+    /** Bytes {@code [windowStart, windowStart + windowLength)} of the file. */
+    private final byte[] window = new byte[WINDOW_BYTES];
+    private long windowStart;
+    private int windowLength;
 
     GgufCursor(Path file, MemorySegment segment) {
         this.file = file;
@@ -68,14 +85,43 @@ final class GgufCursor {
 
     int u8(String key, long index) {
         need(1, key, index, "");
-        return segment.get(ValueLayout.JAVA_BYTE, position++) & 0xFF;
+        int v = window[inWindow(1)] & 0xFF;
+        position++;
+        return v;
     }
 
     int u16(String field) {
         need(2, field, NO_INDEX, "");
-        int v = segment.get(I16, position) & 0xFFFF;
+        int v = littleEndianShort(inWindow(2));
         position += 2;
         return v;
+    }
+
+    /**
+     * The index in {@link #window} of the byte at {@link #position}, after moving the window so that
+     * the next {@code bytes} bytes (at most {@link #WINDOW_BYTES}, all inside the file) lie in it.
+     */
+    private int inWindow(int bytes) {
+        long offset = position - windowStart;
+        if (offset < 0 || offset + bytes > windowLength) {
+            windowStart = position;
+            windowLength = (int) Math.min(WINDOW_BYTES, size - position);
+            MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, position, window, 0, windowLength);
+            offset = 0;
+        }
+        return (int) offset;
+    }
+
+    private int littleEndianShort(int at) {
+        return (window[at] & 0xFF) | (window[at + 1] & 0xFF) << 8;
+    }
+
+    private int littleEndianInt(int at) {
+        return (window[at] & 0xFF) | (window[at + 1] & 0xFF) << 8 | (window[at + 2] & 0xFF) << 16 | window[at + 3] << 24;
+    }
+
+    private long littleEndianLong(int at) {
+        return littleEndianInt(at) & 0xFFFF_FFFFL | (long) littleEndianInt(at + 4) << 32;
     }
 
     int i32(String field) {
@@ -84,7 +130,7 @@ final class GgufCursor {
 
     private int i32(String key, String suffix) {
         need(4, key, NO_INDEX, suffix);
-        int v = segment.get(I32, position);
+        int v = littleEndianInt(inWindow(4));
         position += 4;
         return v;
     }
@@ -109,7 +155,7 @@ final class GgufCursor {
 
     private long i64(String key, long index, String suffix) {
         need(8, key, index, suffix);
-        long v = segment.get(I64, position);
+        long v = littleEndianLong(inWindow(8));
         position += 8;
         return v;
     }
@@ -154,31 +200,48 @@ final class GgufCursor {
         }
         if (len == 0) return "";
         int n = (int) len;
-        byte[] bytes;
-        if (n <= scratch.length) {
-            // Vocabularies hold ~10^5 short strings; one reused buffer saves a temporary array for each.
-            bytes = scratch;
-            MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, position, bytes, 0, n);
-        } else {
-            bytes = segment.asSlice(position, n).toArray(ValueLayout.JAVA_BYTE);
-        }
-        position += n;
         // Lenient decoding like llama.cpp: a stray invalid byte in a token string must not reject a usable file.
-        return new String(bytes, 0, n, StandardCharsets.UTF_8);
+        String s = n <= WINDOW_BYTES
+                ? new String(window, inWindow(n), n, StandardCharsets.UTF_8)
+                : new String(segment.asSlice(position, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+        position += n;
+        return s;
     }
 
     /** Reads an array of {@code n} little-endian integers of {@code bytesEach} bytes. */
     long[] integers(String key, int n, int bytesEach, boolean signed) {
         need((long) n * bytesEach, key, NO_INDEX, "");
         long[] a = new long[n];
-        for (int i = 0; i < n; i++) {
-            long p = position + (long) i * bytesEach;
-            a[i] = switch (bytesEach) {
-                case 1 -> signed ? segment.get(ValueLayout.JAVA_BYTE, p) : segment.get(ValueLayout.JAVA_BYTE, p) & 0xFF;
-                case 2 -> signed ? segment.get(I16, p) : segment.get(I16, p) & 0xFFFF;
-                case 4 -> signed ? segment.get(I32, p) : segment.get(I32, p) & 0xFFFF_FFFFL;
-                default -> segment.get(I64, p);
-            };
+        if (n < BULK_ELEMENTS) {
+            for (int i = 0; i < n; i++) {
+                int at = inWindow(bytesEach);
+                a[i] = switch (bytesEach) {
+                    case 1 -> signed ? window[at] : window[at] & 0xFF;
+                    case 2 -> signed ? (short) littleEndianShort(at) : littleEndianShort(at);
+                    case 4 -> signed ? littleEndianInt(at) : littleEndianInt(at) & 0xFFFF_FFFFL;
+                    default -> littleEndianLong(at);
+                };
+                position += bytesEach;
+            }
+            return a;
+        }
+        switch (bytesEach) {
+            case 1 -> {
+                byte[] b = new byte[n];
+                MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, position, b, 0, n);
+                for (int i = 0; i < n; i++) a[i] = signed ? b[i] : b[i] & 0xFF;
+            }
+            case 2 -> {
+                short[] b = new short[n];
+                MemorySegment.copy(segment, I16, position, b, 0, n);
+                for (int i = 0; i < n; i++) a[i] = signed ? b[i] : b[i] & 0xFFFF;
+            }
+            case 4 -> {
+                int[] b = new int[n];
+                MemorySegment.copy(segment, I32, position, b, 0, n);
+                for (int i = 0; i < n; i++) a[i] = signed ? b[i] : b[i] & 0xFFFF_FFFFL;
+            }
+            default -> MemorySegment.copy(segment, I64, position, a, 0, n);
         }
         position += (long) n * bytesEach;
         return a;
@@ -188,11 +251,21 @@ final class GgufCursor {
     double[] floats(String key, int n, int bytesEach) {
         need((long) n * bytesEach, key, NO_INDEX, "");
         double[] a = new double[n];
-        for (int i = 0; i < n; i++) {
-            long p = position + (long) i * bytesEach;
-            a[i] = bytesEach == 4 ? Float.intBitsToFloat(segment.get(I32, p)) : Double.longBitsToDouble(segment.get(I64, p));
+        if (n < BULK_ELEMENTS) {
+            for (int i = 0; i < n; i++) {
+                int at = inWindow(bytesEach);
+                a[i] = bytesEach == 4 ? Float.intBitsToFloat(littleEndianInt(at)) : Double.longBitsToDouble(littleEndianLong(at));
+                position += bytesEach;
+            }
+        } else if (bytesEach == 4) {
+            float[] f = new float[n];
+            MemorySegment.copy(segment, F32, position, f, 0, n);
+            for (int i = 0; i < n; i++) a[i] = f[i];
+            position += (long) n * bytesEach;
+        } else {
+            MemorySegment.copy(segment, F64, position, a, 0, n);
+            position += (long) n * bytesEach;
         }
-        position += (long) n * bytesEach;
         return a;
     }
 

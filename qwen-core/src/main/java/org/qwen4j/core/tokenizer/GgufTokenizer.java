@@ -100,12 +100,16 @@ public final class GgufTokenizer implements Tokenizer {
                 throw new ModelFormatException(file, TokenizerMetadataKeys.MERGES, "merge #" + rank + " "
                         + (merge == null ? "is null" : Vocabulary.quote(merge) + " is not two pieces separated by a space"));
             }
-            String left = merge.substring(0, space);
-            String right = merge.substring(space + 1);
-            int leftId = vocabulary.idOf(left);
-            int rightId = vocabulary.idOf(right);
-            int mergedId = vocabulary.idOf(left.concat(right));
+            int end = merge.length();
+            int leftHash = Vocabulary.hash(merge, 0, space);
+            int rightHash = Vocabulary.hash(merge, space + 1, end);
+            int leftId = vocabulary.idOf(merge, 0, space, leftHash);
+            int rightId = vocabulary.idOf(merge, space + 1, end, rightHash);
+            int mergedId = vocabulary.idOfJoined(merge, 0, space, space + 1, end,
+                    Vocabulary.joinedHash(leftHash, rightHash, end - space - 1));
             if (leftId < 0 || rightId < 0 || mergedId < 0) {
+                String left = merge.substring(0, space);
+                String right = merge.substring(space + 1);
                 String unknown = leftId < 0 ? left : rightId < 0 ? right : left.concat(right);
                 throw new ModelFormatException(file, TokenizerMetadataKeys.MERGES, "merge #" + rank + " "
                         + Vocabulary.quote(merge) + " needs " + Vocabulary.quote(unknown) + ", which is not in the vocabulary");
