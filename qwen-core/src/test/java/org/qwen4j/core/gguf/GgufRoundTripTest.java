@@ -19,6 +19,8 @@ import static org.qwen4j.core.gguf.GgufTestFileBuilder.UINT8;
 import static org.qwen4j.core.gguf.GgufTestFileBuilder.arr;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,6 +104,69 @@ class GgufRoundTripTest {
             assertArrayEquals(new String[] {"a", "", "Ġthe"}, m.getStringArray("strings"));
             assertArrayEquals(new long[0], m.getLongArray("none"));
         }
+    }
+
+    /** Arrays of 64 or more elements are copied in one piece; values at each type's extremes. */
+    @Test
+    void longArraysOfEveryElementTypeReadBackAsWritten() {
+        int n = 1000;
+        long[] u8 = new long[n], i8 = new long[n], u16 = new long[n], i16 = new long[n];
+        long[] u32 = new long[n], i32 = new long[n], i64 = new long[n];
+        double[] f32 = new double[n], f64 = new double[n];
+        for (int i = 0; i < n; i++) {
+            u8[i] = i % 3 == 0 ? 255 : i & 0xFF;
+            i8[i] = i % 3 == 0 ? -128 : (byte) i;
+            u16[i] = i % 3 == 0 ? 65_535 : i * 61 & 0xFFFF;
+            i16[i] = i % 3 == 0 ? Short.MIN_VALUE : (short) (i * 61);
+            u32[i] = i % 3 == 0 ? 4_294_967_295L : i * 2_654_435_761L & 0xFFFF_FFFFL;
+            i32[i] = i % 3 == 0 ? Integer.MIN_VALUE : (int) (i * 2_654_435_761L);
+            i64[i] = i % 3 == 0 ? Long.MIN_VALUE : i * 0x9E37_79B9_7F4A_7C15L;
+            f32[i] = i % 3 == 0 ? -Float.MAX_VALUE : i / 7f;
+            f64[i] = i % 3 == 0 ? Double.MIN_VALUE : i / 7.0;
+        }
+        var built = new GgufTestFileBuilder()
+                .array("u8", UINT8, boxed(u8)).array("i8", INT8, boxed(i8))
+                .array("u16", UINT16, boxed(u16)).array("i16", INT16, boxed(i16))
+                .array("u32", UINT32, boxed(u32)).array("i32", INT32, boxed(i32))
+                .array("i64", INT64, boxed(i64))
+                .array("f32", FLOAT32, Arrays.stream(f32).boxed().toList())
+                .array("f64", FLOAT64, Arrays.stream(f64).boxed().toList())
+                .build();
+        try (GgufSource src = Hostile.open(dir, built.bytes())) {
+            Metadata m = src.metadata();
+            assertArrayEquals(u8, m.getLongArray("u8"));
+            assertArrayEquals(i8, m.getLongArray("i8"));
+            assertArrayEquals(u16, m.getLongArray("u16"));
+            assertArrayEquals(i16, m.getLongArray("i16"));
+            assertArrayEquals(u32, m.getLongArray("u32"));
+            assertArrayEquals(i32, m.getLongArray("i32"));
+            assertArrayEquals(i64, m.getLongArray("i64"));
+            assertArrayEquals(f32, m.getDoubleArray("f32"));
+            assertArrayEquals(f64, m.getDoubleArray("f64"));
+        }
+    }
+
+    /** Scalars and strings are read through a 64 KiB window; these straddle its edges or exceed it. */
+    @Test
+    void stringsLongerThanAndAcrossTheReadWindowReadBackAsWritten() {
+        List<String> strings = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) strings.add("Ġtok" + i + "é".repeat(i % 5));
+        String huge = "x".repeat(GgufCursor.WINDOW_BYTES + 1000);
+        var built = new GgufTestFileBuilder()
+                .array("strings", STRING, strings)
+                .kv("huge", STRING, huge)
+                .kv("after", UINT32, 7L)
+                .build();
+        try (GgufSource src = Hostile.open(dir, built.bytes())) {
+            Metadata m = src.metadata();
+            assertArrayEquals(strings.toArray(new String[0]), m.getStringArray("strings"));
+            assertEquals(huge, m.getString("huge"));
+            assertEquals(7, m.getLong("after"));
+        }
+    }
+
+    private static List<Long> boxed(long[] values) {
+        return Arrays.stream(values).boxed().toList();
     }
 
     @Test
