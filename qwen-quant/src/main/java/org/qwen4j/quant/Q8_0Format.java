@@ -268,8 +268,7 @@ public final class Q8_0Format implements TensorFormat {
             b1 = b;
         }
         // Lane-wise addition is commutative, so the chains' order after the swaps does not matter.
-        out[outOffset] = FixedOrderSum.of(a0.add(a1));
-        out[outOffset + outDistance] = FixedOrderSum.of(b0.add(b1));
+        FixedOrderSum.ofTwo(a0.add(a1), b0.add(b1), out, outOffset, outOffset + outDistance);
     }
 
     private static float dotNarrow(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {

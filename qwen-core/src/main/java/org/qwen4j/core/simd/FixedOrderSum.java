@@ -1,6 +1,7 @@
 package org.qwen4j.core.simd;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -25,6 +26,8 @@ public final class FixedOrderSum {
     private static final VectorShuffle<Float> SWAP_4_OF_16 = swap(FloatVector.SPECIES_512, 4);
     private static final VectorShuffle<Float> SWAP_2_OF_16 = swap(FloatVector.SPECIES_512, 2);
     private static final VectorShuffle<Float> SWAP_1_OF_16 = swap(FloatVector.SPECIES_512, 1);
+    private static final VectorMask<Float> UPPER_4_OF_8 = VectorMask.fromLong(FloatVector.SPECIES_256, 0xF0);
+    private static final VectorMask<Float> UPPER_8_OF_16 = VectorMask.fromLong(FloatVector.SPECIES_512, 0xFF00);
 
     private FixedOrderSum() {
     }
@@ -58,6 +61,38 @@ public final class FixedOrderSum {
                 float sum = 0f;
                 for (int i = 0; i < v.length(); i++) sum += v.lane(i);
                 return sum;
+            }
+        }
+    }
+
+    /**
+     * Stores {@code of(a)} at {@code out[firstAt]} and {@code of(b)} at {@code out[secondAt]}, the same
+     * bits, for half the shuffles: after the first halving each vector's sum is in either half, so
+     * one half of each goes on in one vector. Two-row kernels use it because C2 stopped inlining
+     * (NodeCountInliningCutoff) at their second {@code of} call, which then took a boxed vector
+     * for every pair of rows.
+     */
+    public static void ofTwo(FloatVector a, FloatVector b, float[] out, int firstAt, int secondAt) {
+        switch (a.length()) {
+            case 8 -> {
+                // b's upper lanes hold b[i + 4] + b[i], the same bits as b[i] + b[i + 4]: addition commutes.
+                FloatVector v = a.add(a.rearrange(SWAP_4_OF_8)).blend(b.add(b.rearrange(SWAP_4_OF_8)), UPPER_4_OF_8);
+                v = v.add(v.rearrange(SWAP_2_OF_8));
+                v = v.add(v.rearrange(SWAP_1_OF_8));
+                out[firstAt] = v.lane(0);
+                out[secondAt] = v.lane(4);
+            }
+            case 16 -> {
+                FloatVector v = a.add(a.rearrange(SWAP_8_OF_16)).blend(b.add(b.rearrange(SWAP_8_OF_16)), UPPER_8_OF_16);
+                v = v.add(v.rearrange(SWAP_4_OF_16));
+                v = v.add(v.rearrange(SWAP_2_OF_16));
+                v = v.add(v.rearrange(SWAP_1_OF_16));
+                out[firstAt] = v.lane(0);
+                out[secondAt] = v.lane(8);
+            }
+            default -> {
+                out[firstAt] = of(a);
+                out[secondAt] = of(b);
             }
         }
     }

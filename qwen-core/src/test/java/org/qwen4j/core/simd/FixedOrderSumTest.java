@@ -39,4 +39,28 @@ class FixedOrderSumTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(ints = {128, 256, 512})
+    void twoVectorsSumToTheBitsOfEachSummedAloneInEveryTierOfTheJit(int bits) {
+        VectorSpecies<Float> species = FloatVector.SPECIES_128.withShape(VectorShape.forBitSize(bits));
+        int lanes = species.length();
+        Random random = new Random(bits + 1);
+        float[] values = new float[lanes * 4096];
+        for (int i = 0; i < values.length; i++) values[i] = (float) (random.nextGaussian() * Math.exp(3 * random.nextGaussian()));
+        float[] out = new float[3];
+        for (int round = 0; round < 8; round++) {
+            for (int v = 0; v + 1 < 4096; v += 2) {
+                FixedOrderSum.ofTwo(FloatVector.fromArray(species, values, v * lanes),
+                        FloatVector.fromArray(species, values, (v + 1) * lanes), out, 0, 2);
+                for (int k = 0; k < 2; k++) {
+                    float expected = halving(values, (v + k) * lanes, lanes);
+                    if (Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(out[2 * k])) {
+                        assertEquals(expected, out[2 * k], "pair " + v + " vector " + k + " in round " + round);
+                    }
+                }
+                assertEquals(0f, out[1], "the slot between the two is left alone");
+            }
+        }
+    }
 }
