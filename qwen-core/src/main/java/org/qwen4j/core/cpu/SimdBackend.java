@@ -248,10 +248,12 @@ public final class SimdBackend implements Backend {
             if (tile.length < 2 * KT * headDim) tile = cache.valueRows[worker] = new float[2 * KT * headDim];
             float[] s = cache.scores[worker];
             int most = TOKENS * group;
-            if (s.length < most * (CHUNK + 2)) s = cache.scores[worker] = new float[most * (CHUNK + 2)];
-            // Per row, after the scores: the running maximum and sum of the online softmax.
+            if (s.length < most * (CHUNK + 2) + KT) s = cache.scores[worker] = new float[most * (CHUNK + 2) + KT];
+            // Per row, after the scores: the running maximum and sum of the online softmax; then
+            // room for one vector's lanes.
             int maxes = most * CHUNK;
             int sums = maxes + most;
+            int lanes = sums + most;
             for (int idx = from; idx < to; idx++) {
                 int b0 = idx / kvHeads * TOKENS;
                 int b1 = Math.min(batch, b0 + TOKENS);
@@ -272,7 +274,7 @@ public final class SimdBackend implements Backend {
                     scores(s, tile, b0, b1, kvHead, c0, c1);
                     for (int r = firstRow(c0, b0); r < rows; r++) {
                         int n = Math.min(c1, startPos + b0 + r / group + 1) - c0;
-                        fold(s, r * CHUNK, n, maxes + r, sums + r, rowOffset(r, b0, kvHead));
+                        fold(s, r * CHUNK, n, maxes + r, sums + r, lanes, rowOffset(r, b0, kvHead));
                     }
                     weightedValues(s, tile, b0, b1, kvHead, c0, c1);
                 }
@@ -285,9 +287,12 @@ public final class SimdBackend implements Backend {
 
         /**
          * Turns a row's {@code n} scores at {@code s[o..]} into weights relative to the running
-         * maximum, rescaling the row's output and sum so far when the maximum grows.
+         * maximum, rescaling the row's output and sum so far when the maximum grows. The sum's
+         * lanes go through {@code s[lanesAt..]}: C2 ran out of inlining budget
+         * (NodeCountInliningCutoff) before a final {@code FixedOrderSum.of(vector)}, which then took
+         * a boxed vector on every call.
          */
-        private void fold(float[] s, int o, int n, int maxAt, int sumAt, int outRow) {
+        private void fold(float[] s, int o, int n, int maxAt, int sumAt, int lanesAt, int outRow) {
             int upper = F.loopBound(n);
             FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
             int t = 0;
@@ -307,7 +312,8 @@ public final class SimdBackend implements Backend {
                 e.intoArray(s, o + t);
                 vsum = vsum.add(e);
             }
-            float sum = FixedOrderSum.of(vsum);
+            vsum.intoArray(s, lanesAt);
+            float sum = FixedOrderSum.ofStored(s, lanesAt, KT);
             for (; t < n; t++) {
                 float e = (float) Math.exp(s[o + t] - max);
                 s[o + t] = e;

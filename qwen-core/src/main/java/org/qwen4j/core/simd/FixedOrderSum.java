@@ -66,6 +66,23 @@ public final class FixedOrderSum {
     }
 
     /**
+     * {@link #of} of a vector stored at {@code lanes[from, from + length)}, the same bits, in scalar
+     * code: for kernels where a call taking the vector itself might not be inlined and would box
+     * it. Overwrites the stored lanes.
+     */
+    public static float ofStored(float[] lanes, int from, int length) {
+        if (length == 4 || length == 8 || length == 16) {
+            for (int half = length >> 1; half > 0; half >>= 1) {
+                for (int i = from; i < from + half; i++) lanes[i] += lanes[i + half];
+            }
+            return lanes[from];
+        }
+        float sum = 0f;
+        for (int i = from; i < from + length; i++) sum += lanes[i];
+        return sum;
+    }
+
+    /**
      * Stores {@code of(a)} at {@code out[firstAt]} and {@code of(b)} at {@code out[secondAt]}, the same
      * bits, for half the shuffles: after the first halving each vector's sum is in either half, so
      * one half of each goes on in one vector. Two-row kernels use it because C2 stopped inlining

@@ -63,4 +63,24 @@ class FixedOrderSumTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(ints = {128, 256, 512})
+    void storedLanesSumToTheBitsOfTheVector(int bits) {
+        VectorSpecies<Float> species = FloatVector.SPECIES_128.withShape(VectorShape.forBitSize(bits));
+        int lanes = species.length();
+        Random random = new Random(bits + 2);
+        float[] values = new float[lanes * 4096];
+        for (int i = 0; i < values.length; i++) values[i] = (float) (random.nextGaussian() * Math.exp(3 * random.nextGaussian()));
+        float[] stored = new float[lanes + 3];
+        for (int v = 0; v < 4096; v++) {
+            FloatVector vector = FloatVector.fromArray(species, values, v * lanes);
+            vector.intoArray(stored, 3);
+            float expected = FixedOrderSum.of(vector);
+            float actual = FixedOrderSum.ofStored(stored, 3, lanes);
+            if (Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(actual)) {
+                assertEquals(expected, actual, "vector " + v);
+            }
+        }
+    }
 }
