@@ -11,6 +11,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class FixedOrderSumTest {
 
+    /** Gaussian values times e^(3 · Gaussian): magnitudes across many orders, so that the order of a sum shows in its bits. */
+    private static float[] widelySpread(int count, long seed) {
+        Random random = new Random(seed);
+        float[] values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = (float) (random.nextGaussian() * Math.exp(3 * random.nextGaussian()));
+        return values;
+    }
+
     /** The halving order written out in scalar code: lanes {@code i} and {@code i + half} first. */
     private static float halving(float[] lanes, int from, int length) {
         if (length == 1) return lanes[from];
@@ -25,9 +33,7 @@ class FixedOrderSumTest {
         // Enough calls that C2 compiles the sum midway; the bits must not change when it does.
         VectorSpecies<Float> species = FloatVector.SPECIES_128.withShape(VectorShape.forBitSize(bits));
         int lanes = species.length();
-        Random random = new Random(bits);
-        float[] values = new float[lanes * 4096];
-        for (int i = 0; i < values.length; i++) values[i] = (float) (random.nextGaussian() * Math.exp(3 * random.nextGaussian()));
+        float[] values = widelySpread(lanes * 4096, bits);
         for (int round = 0; round < 8; round++) {
             for (int v = 0; v < 4096; v++) {
                 float expected = halving(values, v * lanes, lanes);
@@ -45,9 +51,7 @@ class FixedOrderSumTest {
     void twoVectorsSumToTheBitsOfEachSummedAloneInEveryTierOfTheJit(int bits) {
         VectorSpecies<Float> species = FloatVector.SPECIES_128.withShape(VectorShape.forBitSize(bits));
         int lanes = species.length();
-        Random random = new Random(bits + 1);
-        float[] values = new float[lanes * 4096];
-        for (int i = 0; i < values.length; i++) values[i] = (float) (random.nextGaussian() * Math.exp(3 * random.nextGaussian()));
+        float[] values = widelySpread(lanes * 4096, bits + 1);
         float[] out = new float[3];
         for (int round = 0; round < 8; round++) {
             for (int v = 0; v + 1 < 4096; v += 2) {
@@ -69,9 +73,7 @@ class FixedOrderSumTest {
     void storedLanesSumToTheBitsOfTheVector(int bits) {
         VectorSpecies<Float> species = FloatVector.SPECIES_128.withShape(VectorShape.forBitSize(bits));
         int lanes = species.length();
-        Random random = new Random(bits + 2);
-        float[] values = new float[lanes * 4096];
-        for (int i = 0; i < values.length; i++) values[i] = (float) (random.nextGaussian() * Math.exp(3 * random.nextGaussian()));
+        float[] values = widelySpread(lanes * 4096, bits + 2);
         float[] stored = new float[lanes + 3];
         for (int v = 0; v < 4096; v++) {
             FloatVector vector = FloatVector.fromArray(species, values, v * lanes);
