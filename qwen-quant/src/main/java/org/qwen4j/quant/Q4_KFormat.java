@@ -4,13 +4,17 @@ import static org.qwen4j.quant.PackedQuants.F;
 import static org.qwen4j.quant.PackedQuants.PARTS;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.Objects;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import org.qwen4j.core.simd.FixedOrderSum;
+import org.qwen4j.core.simd.KernelWidth;
 import org.qwen4j.spi.TensorFormat;
 
 /**
@@ -48,6 +52,14 @@ public final class Q4_KFormat implements TensorFormat {
     // activations are scaled by 1/16 and 1/65536 instead, which is exact. Vector v of a super-block
     // is group v / 8, half v / 4 % 2, nibble v % 4.
     private static final boolean ORDERED = F.length() == 8;
+    // On 512-bit machines decode runs dotWide instead: activations in natural order (still followed
+    // by the sub-block sums), sixteen packed bytes zero-extended to sixteen ints per step, whose low
+    // nibbles are sixteen values of one sub-block and whose high nibbles are the same sixteen of the
+    // next: a mask or a shift and a conversion per sixteen values.
+    private static final boolean WIDE = ORDERED && KernelWidth.wide();
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> W = FloatVector.SPECIES_512;
     private static final BlockOrder ORDER = BlockOrder.of(32, 8,
             (v, i) -> 64 * (v / 8) + 16 * (v / 4 % 2) + 2 * i + (v % 4 & 1) * 32 + (v % 4 >> 1))
             .scaledByPowersOfTwo(exponentsOfNibbles());
@@ -275,15 +287,15 @@ public final class Q4_KFormat implements TensorFormat {
         Blocks.checkLength(n, BLOCK_SIZE);
         Objects.checkFromIndexSize(xOffset, n, x.length);
         Objects.checkFromIndexSize(dstOffset, orderedLength(n), dst.length);
+        if (WIDE) {
+            wideActivations(x, xOffset, dst, dstOffset, n);
+            return true;
+        }
         for (int b = 0; b < n / BLOCK_SIZE; b++) {
             int from = xOffset + b * BLOCK_SIZE;
             int to = dstOffset + b * ORDERED_BLOCK;
             ORDER.apply(x, from, dst, to, BLOCK_SIZE);
-            for (int j = 0; j < 8; j++) {
-                float sum = 0f;
-                for (int l = 0; l < 32; l++) sum += x[from + 32 * j + l];
-                dst[to + BLOCK_SIZE + j] = sum;
-            }
+            putSubBlockSums(x, from, dst, to + BLOCK_SIZE);
         }
         return true;
     }
@@ -304,6 +316,7 @@ public final class Q4_KFormat implements TensorFormat {
     @Override
     public float dotOrdered(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
         if (!ORDERED) return dot(w, byteOffset, x, xOffset, n);
+        if (WIDE) return dotWide(w, byteOffset, x, xOffset, n);
         Blocks.checkLength(n, BLOCK_SIZE);
         int blocks = n / BLOCK_SIZE;
         Objects.checkFromIndexSize(xOffset, blocks * ORDERED_BLOCK, x.length);
@@ -351,6 +364,76 @@ public final class Q4_KFormat implements TensorFormat {
             minimums += dmin * m;
         }
         return FixedOrderSum.of(acc0.add(acc1)) - minimums;
+    }
+
+    /**
+     * The decode kernel on 512-bit machines: the same split sum as the 256-bit {@link #dotOrdered}
+     * over activations in natural order, each super-block's 256 values followed by its eight
+     * sub-block sums (what {@link #orderActivations} writes there). Per 32 weights: one widening
+     * load, a mask, a shift, two conversions and two multiply-adds, half the 256-bit kernel's
+     * operations. Package-private so that tests run it on any machine.
+     */
+    static float dotWide(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        int blocks = n / BLOCK_SIZE;
+        Objects.checkFromIndexSize(xOffset, blocks * ORDERED_BLOCK, x.length);
+        FloatVector acc0 = FloatVector.zero(W);
+        FloatVector acc1 = FloatVector.zero(W);
+        float minimums = 0f;
+        long end = byteOffset + (long) blocks * BLOCK_BYTES;
+        int xi = xOffset;
+        for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += ORDERED_BLOCK) {
+            int header = w.get(Blocks.INT_LE, block);
+            float d = Float.float16ToFloat((short) header);
+            float dmin = Float.float16ToFloat((short) (header >>> 16));
+            long low = SixBitScales.low(w, block + SCALES);
+            int high = SixBitScales.high(w, block + SCALES);
+            long scales = SixBitScales.kScales(low, high);
+            long mins = SixBitScales.kMins(low, high);
+            for (int g = 0; g < 4; g++) {
+                long quants = block + QS + 32 * g;
+                int xg = xi + 64 * g;
+                FloatVector lo = FloatVector.zero(W);
+                FloatVector hi = FloatVector.zero(W);
+                // Bytes l of the group: value l (low nibble, sub-block 2g) and l + 32 (high, 2g + 1).
+                for (int h = 0; h < 32; h += 16) {
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B16, w, quants + h, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0);
+                    lo = ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, W, 0))
+                            .fma(FloatVector.fromArray(W, x, xg + h), lo);
+                    hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, W, 0))
+                            .fma(FloatVector.fromArray(W, x, xg + 32 + h), hi);
+                }
+                acc0 = lo.fma(FloatVector.broadcast(W, d * SixBitScales.byteAt(scales, 2 * g)), acc0);
+                acc1 = hi.fma(FloatVector.broadcast(W, d * SixBitScales.byteAt(scales, 2 * g + 1)), acc1);
+            }
+            float m = 0f;
+            for (int j = 0; j < 8; j++) m += SixBitScales.byteAt(mins, j) * x[xi + BLOCK_SIZE + j];
+            minimums += dmin * m;
+        }
+        return FixedOrderSum.of(acc0.add(acc1)) - minimums;
+    }
+
+    /**
+     * Activations as {@link #dotWide} reads them: each super-block's values in natural order, then
+     * its eight sub-block sums. Package-private for tests on machines where it is not the order.
+     */
+    static void wideActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
+        for (int b = 0; b < n / BLOCK_SIZE; b++) {
+            int from = xOffset + b * BLOCK_SIZE;
+            int to = dstOffset + b * ORDERED_BLOCK;
+            System.arraycopy(x, from, dst, to, BLOCK_SIZE);
+            putSubBlockSums(x, from, dst, to + BLOCK_SIZE);
+        }
+    }
+
+    /** The plain sums of the eight sub-blocks of the super-block at {@code x[from..]}, which the minimums multiply. */
+    private static void putSubBlockSums(float[] x, int from, float[] dst, int at) {
+        for (int j = 0; j < 8; j++) {
+            float sum = 0f;
+            for (int l = 0; l < 32; l++) sum += x[from + 32 * j + l];
+            dst[at + j] = sum;
+        }
     }
 
     @Override

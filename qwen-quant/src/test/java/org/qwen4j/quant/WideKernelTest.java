@@ -9,10 +9,11 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.qwen4j.spi.TensorFormat;
 
 /**
- * The 512-bit decode kernels of Q8_0 and Q4_0 run only where 512-bit vectors are preferred; called
+ * The 512-bit decode kernels of Q8_0, Q4_0 and Q4_K run only where 512-bit vectors are preferred; called
  * directly they run (slowly, unintrinsified) on any machine, so that their arithmetic is checked
  * wherever the tests run: the one-row kernel against the double-precision oracle, the two-row
  * kernel bit for bit against the one-row kernel for each of its rows.
@@ -64,5 +65,53 @@ class WideKernelTest {
         assertEquals(Float.floatToRawIntBits(row.dot(w, 3 + bytes, x, 5, n)), Float.floatToRawIntBits(out[1]), "first row");
         assertEquals(Float.floatToRawIntBits(row.dot(w, 3 + bytes + distance, x, 5, n)), Float.floatToRawIntBits(out[4]), "second row");
         assertEquals(0f, out[0] + out[2] + out[3], "only the two outputs are written");
+    }
+
+    /** Q4_K's kernel reads activations in natural order, each super-block's followed by its eight sub-block sums. */
+    private static float q4KWide(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        float[] wide = new float[xOffset + n / Q4_KFormat.BLOCK_SIZE * (Q4_KFormat.BLOCK_SIZE + 8)];
+        Q4_KFormat.wideActivations(x, xOffset, wide, xOffset, n);
+        return Q4_KFormat.dotWide(w, byteOffset, wide, xOffset, n);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 6})
+    void wideQ4_KKernelMatchesTheOracleOnArbitraryBlocksAtOffsets(int blocks) {
+        Q4_KFormat format = new Q4_KFormat();
+        int bytes = format.blockBytes();
+        int n = blocks * Q4_KFormat.BLOCK_SIZE;
+        Random random = new Random(400 + blocks);
+        MemorySegment w = Samples.shifted(Samples.randomBlocks(random, blocks + 1, bytes, 0, Short.BYTES), 3);
+        float[] x = Samples.gaussian(random, 7 + n, 1f);
+        DotOracle.assertMatchesReference("dotWide", q4KWide(w, 3 + bytes, x, 7, n), format, w, 3 + bytes, x, 7, n);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 6})
+    void wideQ4_KKernelMatchesTheOracleOnQuantizedWeightsWithAnOffset(int blocks) {
+        // All-positive weights: large minimums next to small steps, where the split sum loses most.
+        Q4_KFormat format = new Q4_KFormat();
+        int n = blocks * Q4_KFormat.BLOCK_SIZE;
+        Random random = new Random(500 + blocks);
+        MemorySegment w = DotOracle.encode(format, Samples.uniform(random, n, 3f, 3.5f));
+        float[] x = Samples.gaussian(random, n, 1f);
+        DotOracle.assertMatchesReference("dotWide", q4KWide(w, 0, x, 0, n), format, w, 0, x, 0, n);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 7, 255})
+    void wideQ4_KKernelReadsEachElementFromItsOwnNibble(int element) {
+        // One quant set among zeros, scales 1 and minimums 0: the dot with x = 1, 2, 3 … is element + 1.
+        Q4_KFormat format = new Q4_KFormat();
+        float[] w = new float[Q4_KFormat.BLOCK_SIZE];
+        w[element] = 1f;
+        float[] x = new float[Q4_KFormat.BLOCK_SIZE];
+        for (int i = 0; i < x.length; i++) x[i] = i + 1;
+        MemorySegment encoded = DotOracle.encode(format, w);
+        float[] decoded = new float[Q4_KFormat.BLOCK_SIZE];
+        format.dequantize(encoded, 0, decoded, 0, decoded.length);
+        double expected = 0;
+        for (int i = 0; i < x.length; i++) expected += (double) decoded[i] * x[i];
+        assertEquals(expected, q4KWide(encoded, 0, x, 0, Q4_KFormat.BLOCK_SIZE), 1e-3 * Math.abs(expected) + 1e-6);
     }
 }
