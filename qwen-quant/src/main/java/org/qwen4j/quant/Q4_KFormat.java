@@ -359,9 +359,7 @@ public final class Q4_KFormat implements TensorFormat {
                 acc1 = hi.fma(FloatVector.broadcast(F, d * SixBitScales.byteAt(scales, 2 * g + 1)), acc1);
             }
             // The minimums' share, Σ_j m_j·Σx_j, in scalars: eight products per super-block.
-            float m = 0f;
-            for (int j = 0; j < 8; j++) m += SixBitScales.byteAt(mins, j) * x[xi + BLOCK_SIZE + j];
-            minimums += dmin * m;
+            minimums += dmin * SixBitScales.dotBytes(mins, x, xi + BLOCK_SIZE);
         }
         return FixedOrderSum.of(acc0.add(acc1)) - minimums;
     }
@@ -407,9 +405,7 @@ public final class Q4_KFormat implements TensorFormat {
                 acc0 = lo.fma(FloatVector.broadcast(W, d * SixBitScales.byteAt(scales, 2 * g)), acc0);
                 acc1 = hi.fma(FloatVector.broadcast(W, d * SixBitScales.byteAt(scales, 2 * g + 1)), acc1);
             }
-            float m = 0f;
-            for (int j = 0; j < 8; j++) m += SixBitScales.byteAt(mins, j) * x[xi + BLOCK_SIZE + j];
-            minimums += dmin * m;
+            minimums += dmin * SixBitScales.dotBytes(mins, x, xi + BLOCK_SIZE);
         }
         return FixedOrderSum.of(acc0.add(acc1)) - minimums;
     }

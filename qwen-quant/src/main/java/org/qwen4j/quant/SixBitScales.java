@@ -58,6 +58,13 @@ final class SixBitScales {
         return (int) (packed >>> 8 * j) & 0xFF;
     }
 
+    /** {@code Σ_j byteAt(packed, j) · x[at + j]} over the eight bytes, in order: the minimums' share of a super-block. */
+    static float dotBytes(long packed, float[] x, int at) {
+        float sum = 0f;
+        for (int j = 0; j < 8; j++) sum += byteAt(packed, j) * x[at + j];
+        return sum;
+    }
+
     /** Packs eight 6-bit scales and minimums in the Q4_K/Q5_K layout at {@code at}. */
     static void putK(MemorySegment s, long at, int[] scales, int[] mins) {
         for (int j = 0; j < 4; j++) {
