@@ -5,13 +5,17 @@ import static org.qwen4j.quant.PackedQuants.PARTS;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Objects;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import org.qwen4j.core.simd.FixedOrderSum;
+import org.qwen4j.core.simd.KernelWidth;
 import org.qwen4j.spi.TensorFormat;
 
 /**
@@ -53,7 +57,14 @@ public final class Q6_KFormat implements TensorFormat {
     // ql[l], 1: quarters 1 and 3 from ql[l + 32]) of 16 positions l = c … c + 15 of half h, vectors
     // k = 0 … 3 hold: quarter m at even l, at odd l, quarter m + 2 at even l, at odd l. Vector v of a
     // super-block is h = v / 16, c = 16·(v / 8 % 2), m = v / 4 % 2, k = v % 4.
-    private static final boolean ORDERED = F.length() == 8;
+    // On 512-bit machines decode runs dotWide instead, on activations in natural order: sixteen ql
+    // bytes and the sixteen qh bytes of the same positions zero-extended to sixteen ints each, so that
+    // every 6-bit quant is a mask or shift of each and an or, sixteen consecutive values at a time.
+    private static final boolean WIDE = F.length() == 8 && KernelWidth.wide();
+    private static final boolean ORDERED = F.length() == 8 && !WIDE;
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> W = FloatVector.SPECIES_512;
     private static final BlockOrder ORDER = BlockOrder.of(32, 8, Q6_KFormat::orderedValue)
             .scaledByPowersOfTwo(exponentsOfQuants());
 
@@ -248,6 +259,7 @@ public final class Q6_KFormat implements TensorFormat {
      */
     @Override
     public float dotOrdered(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        if (WIDE) return dotWide(w, byteOffset, x, xOffset, n);
         if (!ORDERED) return dot(w, byteOffset, x, xOffset, n);
         Blocks.checkLength(n, BLOCK_SIZE);
         Objects.checkFromIndexSize(xOffset, n, x.length);
@@ -285,6 +297,51 @@ public final class Q6_KFormat implements TensorFormat {
                 int j = c / 16 + 2 * m;
                 acc0 = near.fma(FloatVector.broadcast(F, d * (byte) (scales >>> 8 * j)), acc0);
                 acc1 = far.fma(FloatVector.broadcast(F, d * (byte) (scales >>> 8 * (j + 4))), acc1);
+            }
+        }
+        return FixedOrderSum.of(acc0.add(acc1));
+    }
+
+    /**
+     * The decode kernel on 512-bit machines, activations in natural order. For sixteen positions
+     * {@code l} of a half, the ql bytes at {@code l} and {@code l + 32} and the qh bytes at {@code l},
+     * each widened to sixteen ints, give the four quarters' quants (low nibble or high nibble, and two
+     * bits of qh moved to bits 4–5); each sixteen is one sub-block, scaled as its quants are
+     * converted. Package-private so that tests run it on any machine.
+     */
+    static float dotWide(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        Objects.checkFromIndexSize(xOffset, n, x.length);
+        FloatVector acc0 = FloatVector.zero(W);
+        FloatVector acc1 = FloatVector.zero(W);
+        long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
+        int xi = xOffset;
+        for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
+            float d = Blocks.fp16(w, block + D);
+            long scales0 = w.get(Blocks.LONG_LE, block + SCALES);
+            long scales1 = w.get(Blocks.LONG_LE, block + SCALES + 8);
+            // g = 0 … 3: half h = g / 2, positions c = 16·(g % 2) … c + 15 of it.
+            for (int g = 0; g < 4; g++) {
+                int h = g / 2;
+                int c = 16 * (g % 2);
+                long scales = h == 0 ? scales0 : scales1;
+                IntVector high = (IntVector) ByteVector.fromMemorySegment(B16, w, block + QH + 32 * h + c, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0);
+                // Pair p: ql bytes at l + 32p hold quarter p (low nibbles, qh bits 2p, 2p + 1) and
+                // quarter p + 2 (high nibbles, qh bits 2p + 4, 2p + 5). A loop rather than both written
+                // out, so that C2 inlines every vector operation.
+                for (int p = 0; p < 2; p++) {
+                    IntVector low = (IntVector) ByteVector.fromMemorySegment(B16, w, block + 64 * h + 32 * p + c, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0);
+                    IntVector near = low.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 4 - 2 * p).and(0x30));
+                    IntVector far = low.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHR, 2 * p).and(0x30));
+                    int j = c / 16 + 2 * p; // sub-block of quarter p within the half; quarter p + 2 is j + 4
+                    int xo = xi + 128 * h + 32 * p + c;
+                    acc0 = ((FloatVector) near.sub(32).convertShape(VectorOperators.I2F, W, 0))
+                            .mul(d * (byte) (scales >>> 8 * j)).fma(FloatVector.fromArray(W, x, xo), acc0);
+                    acc1 = ((FloatVector) far.sub(32).convertShape(VectorOperators.I2F, W, 0))
+                            .mul(d * (byte) (scales >>> 8 * (j + 4))).fma(FloatVector.fromArray(W, x, xo + 64), acc1);
+                }
             }
         }
         return FixedOrderSum.of(acc0.add(acc1));

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.qwen4j.spi.TensorFormat;
 
 /**
- * The 512-bit decode kernels of Q8_0, Q4_0 and Q4_K run only where 512-bit vectors are preferred; called
+ * The 512-bit decode kernels of Q8_0, Q4_0, Q4_K and Q6_K run only where 512-bit vectors are preferred; called
  * directly they run (slowly, unintrinsified) on any machine, so that their arithmetic is checked
  * wherever the tests run: the one-row kernel against the double-precision oracle, the two-row
  * kernel bit for bit against the one-row kernel for each of its rows.
@@ -113,5 +113,29 @@ class WideKernelTest {
         double expected = 0;
         for (int i = 0; i < x.length; i++) expected += (double) decoded[i] * x[i];
         assertEquals(expected, q4KWide(encoded, 0, x, 0, Q4_KFormat.BLOCK_SIZE), 1e-3 * Math.abs(expected) + 1e-6);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 6})
+    void wideQ6_KKernelMatchesTheOracleOnArbitraryBlocksAtOffsets(int blocks) {
+        Q6_KFormat format = new Q6_KFormat();
+        int bytes = format.blockBytes();
+        int n = blocks * Q6_KFormat.BLOCK_SIZE;
+        Random random = new Random(600 + blocks);
+        // d is the block's last two bytes; every other byte (quants, 8-bit scales) is arbitrary.
+        MemorySegment w = Samples.shifted(Samples.randomBlocks(random, blocks + 1, bytes, bytes - Short.BYTES), 3);
+        float[] x = Samples.gaussian(random, 7 + n, 1f);
+        DotOracle.assertMatchesReference("dotWide", Q6_KFormat.dotWide(w, 3 + bytes, x, 7, n), format, w, 3 + bytes, x, 7, n);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 6})
+    void wideQ6_KKernelMatchesTheOracleOnQuantizedWeights(int blocks) {
+        Q6_KFormat format = new Q6_KFormat();
+        int n = blocks * Q6_KFormat.BLOCK_SIZE;
+        Random random = new Random(700 + blocks);
+        MemorySegment w = DotOracle.encode(format, Samples.gaussian(random, n, 0.05f));
+        float[] x = Samples.gaussian(random, n, 1f);
+        DotOracle.assertMatchesReference("dotWide", Q6_KFormat.dotWide(w, 0, x, 0, n), format, w, 0, x, 0, n);
     }
 }
