@@ -254,18 +254,20 @@ final class GgufCursor {
         if (n < BULK_ELEMENTS) {
             for (int i = 0; i < n; i++) {
                 int at = inWindow(bytesEach);
-                a[i] = bytesEach == 4 ? Float.intBitsToFloat(littleEndianInt(at)) : Double.longBitsToDouble(littleEndianLong(at));
+                if (bytesEach == 4) a[i] = Float.intBitsToFloat(littleEndianInt(at));
+                else a[i] = Double.longBitsToDouble(littleEndianLong(at));
                 position += bytesEach;
             }
-        } else if (bytesEach == 4) {
+            return a;
+        }
+        if (bytesEach == 4) {
             float[] f = new float[n];
             MemorySegment.copy(segment, F32, position, f, 0, n);
             for (int i = 0; i < n; i++) a[i] = f[i];
-            position += (long) n * bytesEach;
         } else {
             MemorySegment.copy(segment, F64, position, a, 0, n);
-            position += (long) n * bytesEach;
         }
+        position += (long) n * bytesEach;
         return a;
     }
 

@@ -98,10 +98,7 @@ final class Vocabulary {
 
     /** The id of an entry, or -1. */
     int idOf(String text) {
-        for (int slot = slotOf(text.hashCode()), id; (id = slots[slot]) != EMPTY; slot = (slot + 1) & mask) {
-            if (texts[id].equals(text)) return id;
-        }
-        return -1;
+        return idOf(text, 0, text.length(), text.hashCode());
     }
 
     /** {@link String#hashCode()} of {@code s[from, to)}, for the look-ups below. */
@@ -120,12 +117,7 @@ final class Vocabulary {
 
     /** The id of the entry {@code s[from, to)}, whose {@link #hash} is {@code hash}, or -1. */
     int idOf(String s, int from, int to, int hash) {
-        int length = to - from;
-        for (int slot = slotOf(hash), id; (id = slots[slot]) != EMPTY; slot = (slot + 1) & mask) {
-            String t = texts[id];
-            if (t.length() == length && t.regionMatches(0, s, from, length)) return id;
-        }
-        return -1;
+        return idOfJoined(s, from, to, to, to, hash);
     }
 
     /**
