@@ -6,6 +6,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.qwen4j.KvCacheType;
 import org.qwen4j.core.simd.FixedOrderSum;
+import org.qwen4j.core.simd.KernelWidth;
 import org.qwen4j.core.simd.LanewiseExp;
 import org.qwen4j.spi.Backend;
 import org.qwen4j.spi.KvCache;
@@ -41,8 +42,13 @@ public final class SimdBackend implements Backend {
     }
 
     public SimdBackend(int threads) {
+        this(threads, KernelWidth.wide());
+    }
+
+    /** {@code tallGemm}: prefill's twelve-row micro-kernel, else the six-row one (tests run both anywhere). */
+    SimdBackend(int threads, boolean tallGemm) {
         this.pool = new WorkerPool(threads, "qwen4j-cpu");
-        this.gemm = new GemmJob(threads);
+        this.gemm = new GemmJob(threads, tallGemm);
     }
 
     @Override

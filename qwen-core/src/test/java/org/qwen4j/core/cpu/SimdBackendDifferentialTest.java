@@ -76,6 +76,43 @@ class SimdBackendDifferentialTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void prefillMatchesTheReferenceWithEitherMicroKernel(boolean tall) {
+        // 37 rows end in a short group; 300 columns span two column slices; odd token-vector counts
+        // (batch 5 and 45 on 512-bit machines) take the one-vector kernels.
+        try (SimdBackend simd = new SimdBackend(2, tall)) {
+            for (String format : new String[] {"F32", "BF16"}) {
+                Tensor w = tensor(format, 300, 37);
+                for (int batch : new int[] {4, 5, 17, 45, 128}) {
+                    float[] x = randoms(batch * w.columns());
+                    float[] expected = new float[batch * 37];
+                    float[] actual = new float[batch * 37];
+                    REF.matmul(w, x, expected, batch);
+                    simd.matmul(w, x, actual, batch);
+                    assertClose(expected, actual, Math.sqrt(w.columns()));
+                }
+            }
+        }
+    }
+
+    @Test
+    void prefillMicroKernelsOfBothHeightsSumInTheSameOrder() {
+        Tensor w = tensor("F32", 600, 29);
+        try (SimdBackend small = new SimdBackend(2, false); SimdBackend tall = new SimdBackend(2, true)) {
+            for (int batch : new int[] {4, 21, 64}) {
+                float[] x = randoms(batch * 600);
+                float[] a = new float[batch * 29];
+                float[] b = new float[batch * 29];
+                small.matmul(w, x, a, batch);
+                tall.matmul(w, x, b, batch);
+                for (int i = 0; i < a.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(a[i]), Float.floatToRawIntBits(b[i]), "index " + i + " of batch " + batch);
+                }
+            }
+        }
+    }
+
     @Test
     void groupedProductsMatchSeparateOnes() {
         Tensor[] ws = {tensor("F16", 96, 40), tensor("F32", 96, 8), tensor("BF16", 96, 13)};
