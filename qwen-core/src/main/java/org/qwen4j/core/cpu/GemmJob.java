@@ -39,8 +39,14 @@ final class GemmJob extends ProductJob {
     private static final int TRANSPOSE_TOKENS = 16;
     /** Columns per unit of the transposition, which the workers share; see {@link #prepared}. */
     private static final int TRANSPOSE_COLUMNS = 64;
-    /** Columns per slice; see {@link #run}. */
-    private static final int KC = 256;
+    /** Columns per slice for the six-row kernel; see {@link #run}. */
+    private static final int SMALL_KC = 256;
+    /**
+     * Columns per slice for the twelve-row kernel: its slice of the token panel (1024 × 32 floats)
+     * lives in L2 rather than L1, but the running sums go through memory four times less often.
+     * pp512 of the 0.5B model, in-process alternation against 256: Q4_0 +4 %, BF16 +9 % (medians).
+     */
+    private static final int TALL_KC = 1024;
     /** Tokens the running sums are sized for at first, so that prompt chunks up to this long never grow them. */
     private static final int FIRST_SUMS_TOKENS = 128;
 
@@ -60,10 +66,12 @@ final class GemmJob extends ProductJob {
     private final WorkerPool.RangeTask transpose = this::transposeColumns;
 
     private final int rowsPerKernel;
+    private final int sliceColumns;
 
     /** {@code tall}: the twelve-row micro-kernel (for machines with 32 vector registers), else the six-row one. */
     GemmJob(int threads, boolean tall) {
         this.rowsPerKernel = tall ? TALL : SMALL;
+        this.sliceColumns = tall ? TALL_KC : SMALL_KC;
         this.tiles = new float[threads][ROWS][0];
         this.sums = new float[threads][0];
     }
@@ -141,11 +149,11 @@ final class GemmJob extends ProductJob {
             int m = (n + rowsPerKernel - 1) / rowsPerKernel * rowsPerKernel;
             for (int r = n; r < m; r++) Arrays.fill(tile[r], 0, cols, 0f);
             Arrays.fill(acc, 0, m * bp, 0f);
-            // Columns in slices of KC, so that a slice of the token panel (KC × 2L floats) and of six
-            // tile rows stay in L1 while the micro-kernel sweeps them; partial sums wait in acc.
+            // Columns in slices, so that a slice of the token panel (slice × 2L floats) and of the
+            // tile rows stay in cache while the micro-kernel sweeps them; partial sums wait in acc.
             // Within a slice: token pairs of vectors outside, row groups inside.
-            for (int k0 = 0; k0 < cols; k0 += KC) {
-                int k1 = Math.min(cols, k0 + KC);
+            for (int k0 = 0; k0 < cols; k0 += sliceColumns) {
+                int k1 = Math.min(cols, k0 + sliceColumns);
                 for (int b0 = 0; b0 < bp; b0 += 2 * L) {
                     boolean two = b0 + L < bp;
                     if (rowsPerKernel == TALL) {
