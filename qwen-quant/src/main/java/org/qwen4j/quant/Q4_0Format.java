@@ -233,10 +233,11 @@ public final class Q4_0Format implements TensorFormat {
         Objects.checkFromIndexSize(xOffset, n, x.length);
         FloatVector a0 = FloatVector.zero(W);
         FloatVector a1 = FloatVector.zero(W);
-        long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
-        int xi = xOffset;
-        // Written out, not put in a helper (see TensorFormat.dotOrdered); chains swapped as in dotWideRows.
-        for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
+        int blocks = n / BLOCK_SIZE;
+        // Written out, not put in a helper (see TensorFormat.dotOrdered); counted and chained as in dotWideRows.
+        for (int i = 0; i < blocks; i++) {
+            long block = byteOffset + (long) i * BLOCK_BYTES;
+            int xi = xOffset + i * BLOCK_SIZE;
             IntVector p = (IntVector) ByteVector.fromMemorySegment(B16, w, block + Short.BYTES, ByteOrder.LITTLE_ENDIAN)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0);
             FloatVector lo = (FloatVector) p.and(0x0F).sub(8).convertShape(VectorOperators.I2F, W, 0);
@@ -265,10 +266,15 @@ public final class Q4_0Format implements TensorFormat {
         FloatVector a1 = FloatVector.zero(W);
         FloatVector b0 = FloatVector.zero(W);
         FloatVector b1 = FloatVector.zero(W);
-        long end = byteOffset + (long) (n / BLOCK_SIZE) * BLOCK_BYTES;
-        int xi = xOffset;
-        for (long block = byteOffset; block < end; block += BLOCK_BYTES, xi += BLOCK_SIZE) {
+        // Counted over blocks with an int, the offsets derived from it: C2 then proves every access
+        // in bounds before the loop (with a long counter and a second induction variable it checked
+        // both activation loads in every pass and nested the loop in a long-to-int strip, ~150
+        // instructions per call). tg128 of the 0.5B Q4_0 model, in-process alternation: 62.9 → 65.3.
+        int blocks = n / BLOCK_SIZE;
+        for (int i = 0; i < blocks; i++) {
+            long block = byteOffset + (long) i * BLOCK_BYTES;
             long other = block + rowDistance;
+            int xi = xOffset + i * BLOCK_SIZE;
             FloatVector x0 = FloatVector.fromArray(W, x, xi);
             FloatVector x1 = FloatVector.fromArray(W, x, xi + 16);
             IntVector p = (IntVector) ByteVector.fromMemorySegment(B16, w, block + Short.BYTES, ByteOrder.LITTLE_ENDIAN)
