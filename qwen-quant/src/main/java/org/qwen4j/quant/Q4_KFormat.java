@@ -391,17 +391,22 @@ public final class Q4_KFormat implements TensorFormat {
             for (int g = 0; g < 4; g++) {
                 long quants = block + QS + 32 * g;
                 int xg = xi + 64 * g;
-                FloatVector lo = FloatVector.zero(W);
-                FloatVector hi = FloatVector.zero(W);
                 // Bytes l of the group: value l (low nibble, sub-block 2g) and l + 32 (high, 2g + 1).
-                for (int h = 0; h < 32; h += 16) {
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B16, w, quants + h, ByteOrder.LITTLE_ENDIAN)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0);
-                    lo = ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, W, 0))
-                            .fma(FloatVector.fromArray(W, x, xg + h), lo);
-                    hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, W, 0))
-                            .fma(FloatVector.fromArray(W, x, xg + 32 + h), hi);
-                }
+                // Both halves written out, not a loop of two: C2 then checks the group's activation
+                // loads once, before the group loop, rather than on every pass (as the disassembly
+                // shows). Same bits. 1.5B Q4_K_M tg32, in-process alternation: 7.1 → 7.9 tokens/s.
+                FloatVector x0 = FloatVector.fromArray(W, x, xg);
+                FloatVector x1 = FloatVector.fromArray(W, x, xg + 16);
+                FloatVector x2 = FloatVector.fromArray(W, x, xg + 32);
+                FloatVector x3 = FloatVector.fromArray(W, x, xg + 48);
+                IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B16, w, quants, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0);
+                IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B16, w, quants + 16, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0);
+                FloatVector lo = ((FloatVector) q1.and(0x0F).convertShape(VectorOperators.I2F, W, 0)).fma(x1,
+                        ((FloatVector) q0.and(0x0F).convertShape(VectorOperators.I2F, W, 0)).fma(x0, FloatVector.zero(W)));
+                FloatVector hi = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, W, 0)).fma(x3,
+                        ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, W, 0)).fma(x2, FloatVector.zero(W)));
                 acc0 = lo.fma(FloatVector.broadcast(W, d * SixBitScales.byteAt(scales, 2 * g)), acc0);
                 acc1 = hi.fma(FloatVector.broadcast(W, d * SixBitScales.byteAt(scales, 2 * g + 1)), acc1);
             }
