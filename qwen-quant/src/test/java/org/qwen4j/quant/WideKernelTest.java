@@ -35,7 +35,7 @@ class WideKernelTest {
         RowsKernel q8Rows = Q8_0Format::dotWideRows;
         RowKernel q4 = Q4_0Format::dotWide;
         RowsKernel q4Rows = Q4_0Format::dotWideRows;
-        return Stream.of(1, 2, 3, 28, 37).flatMap(blocks -> Stream.of(
+        return Stream.of(1, 2, 3, 28, 37, 152).flatMap(blocks -> Stream.of(
                 Arguments.of(new Q8_0Format(), q8, q8Rows, blocks),
                 Arguments.of(new Q4_0Format(), q4, q4Rows, blocks)));
     }

@@ -254,8 +254,7 @@ final class GgufCursor {
         if (n < BULK_ELEMENTS) {
             for (int i = 0; i < n; i++) {
                 int at = inWindow(bytesEach);
-                if (bytesEach == 4) a[i] = Float.intBitsToFloat(littleEndianInt(at));
-                else a[i] = Double.longBitsToDouble(littleEndianLong(at));
+                a[i] = bytesEach == 4 ? Float.intBitsToFloat(littleEndianInt(at)) : Double.longBitsToDouble(littleEndianLong(at));
                 position += bytesEach;
             }
             return a;
