@@ -13,10 +13,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.qwen4j.spi.TensorFormat;
 
 /**
- * The 512-bit decode kernels of Q8_0, Q4_0, Q4_K and Q6_K run only where 512-bit vectors are preferred; called
+ * The 512-bit decode kernels of Q8_0, Q4_0, Q5_0, Q4_K and Q6_K run only where 512-bit vectors are preferred; called
  * directly they run (slowly, unintrinsified) on any machine, so that their arithmetic is checked
  * wherever the tests run: the one-row kernel against the double-precision oracle, the two-row
- * kernel bit for bit against the one-row kernel for each of its rows.
+ * kernel bit for bit against the one-row kernel for each of its rows (Q5_0 has no two-row kernel).
  */
 class WideKernelTest {
     /** A format's one-row kernel. */
@@ -49,6 +49,19 @@ class WideKernelTest {
         float[] x = Samples.gaussian(random, 5 + blocks * 32, 1f);
         int n = blocks * 32;
         DotOracle.assertMatchesReference("dotWide", row.dot(w, 3 + bytes, x, 5, n), format, w, 3 + bytes, x, 5, n);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 28, 37, 152})
+    void wideQ5_0KernelMatchesDequantizeThenDoubleDot(int blocks) {
+        // Random bytes: every qh bit pattern, so each lane's fifth bit is checked against its value.
+        Q5_0Format format = new Q5_0Format();
+        int bytes = format.blockBytes();
+        Random random = new Random(250 + blocks);
+        MemorySegment w = Samples.shifted(Samples.randomBlocks(random, blocks + 1, bytes), 3);
+        float[] x = Samples.gaussian(random, 5 + blocks * 32, 1f);
+        int n = blocks * 32;
+        DotOracle.assertMatchesReference("dotWide", Q5_0Format.dotWide(w, 3 + bytes, x, 5, n), format, w, 3 + bytes, x, 5, n);
     }
 
     @ParameterizedTest
