@@ -56,8 +56,8 @@ public final class Q4_0Format implements TensorFormat {
     private static final boolean WIDE = KernelWidth.wide();
     private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> W = FloatVector.SPECIES_512;
-    // The sixteen levels q - 8 of a nibble q, as float bits; times a block's scale they are its
-    // sixteen possible weights, exactly (a 4-bit integer times an fp16 value fits a float's mantissa).
+    // The sixteen levels q − 8 of a nibble q; times a block's scale they are its sixteen possible
+    // weights, exactly (a 4-bit integer times an fp16 value fits a float's mantissa).
     private static final FloatVector LEVELS = FloatVector.fromArray(W,
             new float[] {-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7}, 0);
     // The ordered kernel zero-extends a block's 16 packed bytes to shorts and reads them as eight

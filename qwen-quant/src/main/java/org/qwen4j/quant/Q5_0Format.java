@@ -41,9 +41,10 @@ public final class Q5_0Format implements TensorFormat {
     private static final int QH = Short.BYTES;
     private static final int QS = QH + Integer.BYTES;
 
-    // On 512-bit machines decode runs dotWide, in natural order: a block's sixteen packed bytes zero-extended to sixteen ints, each lane's fifth bits rotated or shifted
-    // out of the broadcast qh word, and the 5-bit quant selecting its weight d·(q − 16) from the
-    // block's 32 (two vectors: the levels −16 … −1 and 0 … 15 times the scale, exact).
+    // On 512-bit machines decode runs dotWide, in natural order: a block's sixteen packed bytes
+    // zero-extended to sixteen ints, each lane's fifth bits rotated or shifted out of the broadcast
+    // qh word, and the 5-bit quant selecting its weight d·(q − 16) from the block's 32 (two
+    // vectors: the levels −16 … −1 and 0 … 15 times the scale, exact).
     private static final boolean WIDE = KernelWidth.wide();
     private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;

@@ -347,7 +347,8 @@ public final class Q6_KFormat implements TensorFormat {
                     IntVector near = low.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 4 - 2 * p).and(0x30));
                     IntVector far = low.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHR, 2 * p).and(0x30));
                     int xo = xi + 128 * h + 32 * p + c;
-                    // Sub-block 8h + c/16 + 2p (quarter p) in lane 0, that + 4 (quarter p + 2) in lane 1.
+                    // Sub-block 8h + c/16 + 2p (quarter p) is lane 4g + 2p of the ordered scales; that
+                    // + 4 (quarter p + 2) is the next lane.
                     int lane = 4 * g + 2 * p;
                     acc0 = ((FloatVector) near.sub(32).convertShape(VectorOperators.I2F, W, 0))
                             .mul(IntVector.broadcast(I16, lane).selectFrom(scales).reinterpretAsFloats())
