@@ -404,9 +404,9 @@ public final class Q4_KFormat implements TensorFormat {
                 IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B16, w, quants + 16, ByteOrder.LITTLE_ENDIAN)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0);
                 FloatVector lo = ((FloatVector) q1.and(0x0F).convertShape(VectorOperators.I2F, W, 0)).fma(x1,
-                        ((FloatVector) q0.and(0x0F).convertShape(VectorOperators.I2F, W, 0)).fma(x0, FloatVector.zero(W)));
+                        ((FloatVector) q0.and(0x0F).convertShape(VectorOperators.I2F, W, 0)).mul(x0));
                 FloatVector hi = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, W, 0)).fma(x3,
-                        ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, W, 0)).fma(x2, FloatVector.zero(W)));
+                        ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, W, 0)).mul(x2));
                 acc0 = lo.fma(FloatVector.broadcast(W, d * SixBitScales.byteAt(scales, 2 * g)), acc0);
                 acc1 = hi.fma(FloatVector.broadcast(W, d * SixBitScales.byteAt(scales, 2 * g + 1)), acc1);
             }
