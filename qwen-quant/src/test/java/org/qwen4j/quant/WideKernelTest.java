@@ -80,9 +80,9 @@ class WideKernelTest {
         assertEquals(0f, out[0] + out[2] + out[3], "only the two outputs are written");
     }
 
-    /** Q4_K's kernel reads activations in natural order, each super-block's followed by its eight sub-block sums. */
+    /** Q4_K's kernel reads activations in natural order, then each super-block's sub-block sums. */
     private static float q4KWide(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
-        float[] wide = new float[xOffset + n / Q4_KFormat.BLOCK_SIZE * (Q4_KFormat.BLOCK_SIZE + 8)];
+        float[] wide = new float[xOffset + n / Q4_KFormat.BLOCK_SIZE * Q4_KFormat.WIDE_BLOCK];
         Q4_KFormat.wideActivations(x, xOffset, wide, xOffset, n);
         return Q4_KFormat.dotWide(w, byteOffset, wide, xOffset, n);
     }
