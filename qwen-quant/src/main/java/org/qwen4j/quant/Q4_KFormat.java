@@ -5,7 +5,6 @@ import static org.qwen4j.quant.PackedQuants.PARTS;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 import java.util.Objects;
 
 import jdk.incubator.vector.ByteVector;
@@ -72,29 +71,9 @@ public final class Q4_KFormat implements TensorFormat {
     /**
      * Floats of {@link #dotWide}'s activations per super-block: its 256 values, and among the sums
      * after all values, eight zeros and its eight sub-block sums (lanes 0–7 and 8–15 of the vector
-     * that {@link #wideScales} multiplies by the minimums).
+     * that {@link KSplitSum#vector} multiplies by the minimums).
      */
-    static final int WIDE_BLOCK = BLOCK_SIZE + 16;
-    // dotWide unpacks a super-block's twelve scale bytes with vector operations, from its first
-    // sixteen bytes zero-extended to ints (d and dmin are bytes 0-3, scale byte k is byte 4 + k):
-    // lane j < 8 becomes scale j and lane 8 + j minimum j. Each lane takes its low bits from one
-    // byte (index, shift, mask) and, for j >= 4, its top two bits from the top of another.
-    private static final IntVector LOW_BYTE = IntVector.fromArray(I16,
-            new int[] {4, 5, 6, 7, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15}, 0);
-    private static final IntVector LOW_SHIFT = IntVector.fromArray(I16,
-            new int[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4}, 0);
-    private static final IntVector LOW_MASK = IntVector.fromArray(I16,
-            new int[] {63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15}, 0);
-    private static final IntVector TOP_BYTE = IntVector.fromArray(I16,
-            new int[] {0, 0, 0, 0, 4, 5, 6, 7, 0, 0, 0, 0, 8, 9, 10, 11}, 0);
-    private static final IntVector TOP_MASK = IntVector.fromArray(I16,
-            new int[] {0, 0, 0, 0, 3, 3, 3, 3, 0, 0, 0, 0, 3, 3, 3, 3}, 0);
-    /**
-     * The decode kernels' scales {@code d·sc}, eight per super-block of a row, for each thread that
-     * runs them: the SPI lends kernels no scratch memory, and a look-up per row costs a few
-     * nanoseconds (about 3 % of the 512-bit kernel on rows of 1536, in cache).
-     */
-    private static final ThreadLocal<float[]> SCALE_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+    static final int WIDE_BLOCK = KSplitSum.WIDE_BLOCK;
 
     /** Public so that {@link java.util.ServiceLoader} can instantiate it. */
     public Q4_KFormat() {
@@ -320,7 +299,7 @@ public final class Q4_KFormat implements TensorFormat {
         }
         ORDER.apply(x, xOffset, dst, dstOffset, n);
         for (int b = 0; b < n / BLOCK_SIZE; b++) {
-            putSubBlockSums(x, xOffset + b * BLOCK_SIZE, dst, dstOffset + n + 8 * b);
+            KSplitSum.putSubBlockSums(x, xOffset + b * BLOCK_SIZE, dst, dstOffset + n + 8 * b);
         }
         return true;
     }
@@ -334,7 +313,7 @@ public final class Q4_KFormat implements TensorFormat {
      * {@code Σ|d·sc·q·x| + Σ|dmin·m·x|} (a few times {@code Σ|w·x|} for typical blocks), where
      * {@link #dot}, which forms every weight before multiplying it, is bounded by {@code Σ|w·x|}.
      * Two passes over the row, as {@link #dotWide} makes them: the scales and minimums unpacked in
-     * scalars first ({@link #orderedScales}), then one flat loop over its groups
+     * scalars first ({@link KSplitSum#scalar}), then one flat loop over its groups
      * ({@link #orderedGroups}). Against one pass with the unpacking and a loop over four groups
      * inside the loop over super-blocks (1.5B Q4_K_M tg32, two threads, 256-bit kernels on the
      * AVX-512 machine, five alternated pairs): 6.7–8.0 → 7.6–9.1 tokens/s, every pair faster.
@@ -346,45 +325,10 @@ public final class Q4_KFormat implements TensorFormat {
         Blocks.checkLength(n, BLOCK_SIZE);
         int blocks = n / BLOCK_SIZE;
         Objects.checkFromIndexSize(xOffset, blocks * ORDERED_BLOCK, x.length);
-        float[] scales = scalesFor(blocks);
-        float minimums = orderedScales(w, byteOffset, x, xOffset + n, blocks, scales);
+        float[] scales = KSplitSum.scales(blocks);
+        float minimums = KSplitSum.scalar(w, byteOffset, BLOCK_BYTES, x, xOffset + n, blocks, scales);
         orderedGroups(w, byteOffset, x, xOffset, blocks, scales);
         return FixedOrderSum.ofStored(scales, 0, F.length()) - minimums;
-    }
-
-    /**
-     * The calling thread's array for the scales of a row of {@code blocks} super-blocks, with room
-     * for the sixteen lanes that the kernels store last (the 512-bit scales pass stores sixteen
-     * lanes for each eight scales). Grows once per thread and row length.
-     */
-    private static float[] scalesFor(int blocks) {
-        float[] scales = SCALE_SCRATCH.get();
-        if (scales.length < 8 * blocks + 16) {
-            scales = new float[8 * blocks + 16];
-            SCALE_SCRATCH.set(scales);
-        }
-        return scales;
-    }
-
-    /**
-     * Writes {@code d·sc_j} of super-block {@code b} to {@code scales[8b + j]} and returns the
-     * minimums' share, {@code Σ_b dmin_b·Σ_j m_j·Σx_j}, the sub-block sums read from
-     * {@code x[sums + 8b + j]}: the scalar unpacking, once per super-block, out of the vector loop.
-     */
-    private static float orderedScales(MemorySegment w, long byteOffset, float[] x, int sums, int blocks, float[] scales) {
-        float minimums = 0f;
-        for (int b = 0; b < blocks; b++) {
-            long block = byteOffset + (long) b * BLOCK_BYTES;
-            int header = w.get(Blocks.INT_LE, block);
-            float d = Float.float16ToFloat((short) header);
-            float dmin = Float.float16ToFloat((short) (header >>> 16));
-            long low = SixBitScales.low(w, block + SCALES);
-            int high = SixBitScales.high(w, block + SCALES);
-            long packed = SixBitScales.kScales(low, high);
-            for (int j = 0; j < 8; j++) scales[8 * b + j] = d * SixBitScales.byteAt(packed, j);
-            minimums += dmin * SixBitScales.dotBytes(SixBitScales.kMins(low, high), x, sums + 8 * b);
-        }
-        return minimums;
     }
 
     /**
@@ -419,7 +363,7 @@ public final class Q4_KFormat implements TensorFormat {
     /**
      * The decode kernel on 512-bit machines: the same split sum as the 256-bit {@link #dotOrdered}
      * over activations laid out by {@link #wideActivations}, in two passes over the row. The first
-     * ({@link #wideScales}) unpacks each super-block's scales and minimums with vector operations,
+     * ({@link KSplitSum#vector}) unpacks each super-block's scales and minimums with vector operations,
      * keeps the scales {@code d·sc} in a per-thread array and sums the minimums' share; the second
      * ({@link #wideGroups}) is one flat loop over the row's groups of 64 values, each with its two
      * scales broadcast from that array. Against the one-pass kernel before it, which unpacked the
@@ -432,37 +376,12 @@ public final class Q4_KFormat implements TensorFormat {
         Blocks.checkLength(n, BLOCK_SIZE);
         int blocks = n / BLOCK_SIZE;
         Objects.checkFromIndexSize(xOffset, blocks * WIDE_BLOCK, x.length);
-        float[] scales = scalesFor(blocks);
-        float minimums = wideScales(w, byteOffset, x, xOffset + blocks * BLOCK_SIZE, blocks, scales);
+        float[] scales = KSplitSum.scales(blocks);
+        float minimums = KSplitSum.vector(w, byteOffset, BLOCK_BYTES, x, xOffset + blocks * BLOCK_SIZE, blocks, scales);
         return wideGroups(w, byteOffset, x, xOffset, blocks, scales) - minimums;
     }
 
-    /**
-     * Writes {@code d·sc_j} of super-block {@code b} to {@code scales[8b + j]} and returns
-     * {@code Σ_b dmin_b·Σ_j m_j·Σx_j}, the sub-block sums read from {@code x[sums + 16b + 8 + j]}.
-     */
-    private static float wideScales(MemorySegment w, long byteOffset, float[] x, int sums, int blocks, float[] scales) {
-        FloatVector minimums = FloatVector.zero(W);
-        for (int b = 0; b < blocks; b++) {
-            long block = byteOffset + (long) b * BLOCK_BYTES;
-            IntVector bytes = (IntVector) ByteVector.fromMemorySegment(B16, w, block, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0);
-            IntVector sixBits = LOW_BYTE.selectFrom(bytes).lanewise(VectorOperators.LSHR, LOW_SHIFT).and(LOW_MASK)
-                    .or(TOP_BYTE.selectFrom(bytes).lanewise(VectorOperators.LSHR, 6).and(TOP_MASK)
-                            .lanewise(VectorOperators.LSHL, 4));
-            FloatVector values = (FloatVector) sixBits.convertShape(VectorOperators.I2F, W, 0);
-            int header = w.get(Blocks.INT_LE, block);
-            // Lanes 8-15 (minimums times d) land where the next super-block's scales go, or past
-            // the row's: the array has room for them, and nothing reads them.
-            values.mul(Float.float16ToFloat((short) header)).intoArray(scales, 8 * b);
-            // The activations' lanes 0-7 are zeros, so the scales drop out of the minimums' share.
-            minimums = values.mul(FloatVector.fromArray(W, x, sums + 16 * b))
-                    .fma(FloatVector.broadcast(W, Float.float16ToFloat((short) (header >>> 16))), minimums);
-        }
-        return FixedOrderSum.of(minimums);
-    }
-
-    /** {@code Σ_j d·sc_j·Σ q·x} over the row's groups of 64 values, the scales from {@link #wideScales}. */
+    /** {@code Σ_j d·sc_j·Σ q·x} over the row's groups of 64 values, the scales from {@link KSplitSum#vector}. */
     private static float wideGroups(MemorySegment w, long byteOffset, float[] x, int xOffset, int blocks, float[] scales) {
         FloatVector acc0 = FloatVector.zero(W);
         FloatVector acc1 = FloatVector.zero(W);
@@ -495,22 +414,7 @@ public final class Q4_KFormat implements TensorFormat {
      * not the order.
      */
     static void wideActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
-        int blocks = n / BLOCK_SIZE;
-        System.arraycopy(x, xOffset, dst, dstOffset, n);
-        for (int b = 0; b < blocks; b++) {
-            int sums = dstOffset + n + 16 * b;
-            Arrays.fill(dst, sums, sums + 8, 0f);
-            putSubBlockSums(x, xOffset + b * BLOCK_SIZE, dst, sums + 8);
-        }
-    }
-
-    /** The plain sums of the eight sub-blocks of the super-block at {@code x[from..]}, which the minimums multiply. */
-    private static void putSubBlockSums(float[] x, int from, float[] dst, int at) {
-        for (int j = 0; j < 8; j++) {
-            float sum = 0f;
-            for (int l = 0; l < 32; l++) sum += x[from + 32 * j + l];
-            dst[at + j] = sum;
-        }
+        KSplitSum.wideActivations(x, xOffset, dst, dstOffset, n);
     }
 
     @Override

@@ -4,13 +4,17 @@ import static org.qwen4j.quant.PackedQuants.F;
 import static org.qwen4j.quant.PackedQuants.PARTS;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.Objects;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import org.qwen4j.core.simd.FixedOrderSum;
+import org.qwen4j.core.simd.KernelWidth;
 import org.qwen4j.spi.TensorFormat;
 
 /**
@@ -41,6 +45,12 @@ public final class Q5_KFormat implements TensorFormat {
     private static final int QH = SCALES + SixBitScales.BYTES;
     private static final int QS = QH + BLOCK_SIZE / 8;
     private static final ScaleSearch.Asymmetric SEARCH = new ScaleSearch.Asymmetric(31, -0.5f, 0.1f, 15, false);
+    // On 512-bit machines decode runs dotWide, the split sum of Q4_K's dotWide with the fifth bits
+    // (see KSplitSum); elsewhere dot.
+    private static final boolean WIDE = F.length() == 8 && KernelWidth.wide();
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> W = FloatVector.SPECIES_512;
 
     /** Public so that {@link java.util.ServiceLoader} can instantiate it. */
     public Q5_KFormat() {
@@ -240,6 +250,93 @@ public final class Q5_KFormat implements TensorFormat {
             }
         }
         return FixedOrderSum.of(acc0.add(acc1));
+    }
+
+    @Override
+    public boolean ordersActivations() {
+        return WIDE;
+    }
+
+    @Override
+    public int orderedLength(int n) {
+        return WIDE ? n / BLOCK_SIZE * KSplitSum.WIDE_BLOCK : n;
+    }
+
+    @Override
+    public boolean orderActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
+        if (!WIDE) return TensorFormat.super.orderActivations(x, xOffset, dst, dstOffset, n);
+        Blocks.checkLength(n, BLOCK_SIZE);
+        Objects.checkFromIndexSize(xOffset, n, x.length);
+        Objects.checkFromIndexSize(dstOffset, orderedLength(n), dst.length);
+        KSplitSum.wideActivations(x, xOffset, dst, dstOffset, n);
+        return true;
+    }
+
+    @Override
+    public float dotOrdered(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        return WIDE ? dotWide(w, byteOffset, x, xOffset, n) : dot(w, byteOffset, x, xOffset, n);
+    }
+
+    /**
+     * The decode kernel on 512-bit machines, over activations laid out by
+     * {@link KSplitSum#wideActivations}: the scales and the minimums' share from
+     * {@link KSplitSum#vector}, then one flat loop over the row's groups of 64 values. Per group,
+     * 32 nibble bytes and the 32 qh bytes, each widened to ints sixteen at a time; a quant is a
+     * nibble (masked or shifted down) or-ed with its fifth bit, which a shift by the group's place
+     * brings to bit 4. Against {@link #dot}, which it replaces there (1.5B Q5_K_M tg32, two threads):
+     * … . Package-private so that tests run it on any machine.
+     */
+    static float dotWide(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        int blocks = n / BLOCK_SIZE;
+        Objects.checkFromIndexSize(xOffset, blocks * KSplitSum.WIDE_BLOCK, x.length);
+        float[] scales = KSplitSum.scales(blocks);
+        float minimums = KSplitSum.vector(w, byteOffset, BLOCK_BYTES, x, xOffset + blocks * BLOCK_SIZE, blocks, scales);
+        wideGroups(w, byteOffset, x, xOffset, blocks, scales);
+        return FixedOrderSum.ofStored(scales, 0, W.length()) - minimums;
+    }
+
+    /**
+     * {@code Σ_j d·sc_j·Σ q·x} over the row's groups of 64 values, left as sixteen lanes at
+     * {@code scales[0, 16)}: summed by the caller, as a closing vector sum could take this method
+     * past C2's inlining budget and box the vector on every row.
+     */
+    private static void wideGroups(MemorySegment w, long byteOffset, float[] x, int xOffset, int blocks, float[] scales) {
+        FloatVector acc0 = FloatVector.zero(W);
+        FloatVector acc1 = FloatVector.zero(W);
+        int groups = 4 * blocks;
+        for (int g = 0; g < groups; g++) {
+            long block = byteOffset + (long) (g >> 2) * BLOCK_BYTES;
+            long quants = block + QS + 32 * (g & 3);
+            int xg = xOffset + 64 * g;
+            // Byte l of the group: value l (low nibble, sub-block 2g, fifth bit 2g of qh[l]) and
+            // l + 32 (high nibble, sub-block 2g + 1, fifth bit 2g + 1), g counted in the super-block.
+            int place = 2 * (g & 3);
+            FloatVector x0 = FloatVector.fromArray(W, x, xg);
+            FloatVector x1 = FloatVector.fromArray(W, x, xg + 16);
+            FloatVector x2 = FloatVector.fromArray(W, x, xg + 32);
+            FloatVector x3 = FloatVector.fromArray(W, x, xg + 48);
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B16, w, quants, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B16, w, quants + 16, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0);
+            // qh bits 2g and 2g + 1 moved to bits 4 and 5.
+            IntVector h0 = ((IntVector) ByteVector.fromMemorySegment(B16, w, block + QH, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0))
+                    .lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.LSHR, place);
+            IntVector h1 = ((IntVector) ByteVector.fromMemorySegment(B16, w, block + QH + 16, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0))
+                    .lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.LSHR, place);
+            FloatVector lo = ((FloatVector) q1.and(0x0F).or(h1.and(0x10)).convertShape(VectorOperators.I2F, W, 0)).fma(x1,
+                    ((FloatVector) q0.and(0x0F).or(h0.and(0x10)).convertShape(VectorOperators.I2F, W, 0)).mul(x0));
+            FloatVector hi = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).or(h1.lanewise(VectorOperators.LSHR, 1).and(0x10))
+                    .convertShape(VectorOperators.I2F, W, 0)).fma(x3,
+                    ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).or(h0.lanewise(VectorOperators.LSHR, 1).and(0x10))
+                            .convertShape(VectorOperators.I2F, W, 0)).mul(x2));
+            acc0 = lo.fma(FloatVector.broadcast(W, scales[2 * g]), acc0);
+            acc1 = hi.fma(FloatVector.broadcast(W, scales[2 * g + 1]), acc1);
+        }
+        acc0.add(acc1).intoArray(scales, 0);
     }
 
     @Override

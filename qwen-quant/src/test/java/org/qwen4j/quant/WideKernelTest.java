@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.qwen4j.spi.TensorFormat;
 
 /**
- * The 512-bit decode kernels of Q8_0, Q4_0, Q5_0, Q4_K and Q6_K run only where 512-bit vectors are preferred; called
+ * The 512-bit decode kernels of Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and Q6_K run only where 512-bit vectors are preferred; called
  * directly they run (slowly, unintrinsified) on any machine, so that their arithmetic is checked
  * wherever the tests run: the one-row kernel against the double-precision oracle, the two-row
  * kernel bit for bit against the one-row kernel for each of its rows (Q5_0 has no two-row kernel).
@@ -126,6 +126,37 @@ class WideKernelTest {
         double expected = 0;
         for (int i = 0; i < x.length; i++) expected += (double) decoded[i] * x[i];
         assertEquals(expected, q4KWide(encoded, 0, x, 0, Q4_KFormat.BLOCK_SIZE), 1e-3 * Math.abs(expected) + 1e-6);
+    }
+
+    /** Q5_K's kernel reads activations as Q4_K's does. */
+    private static float q5KWide(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        float[] wide = new float[xOffset + n / Q5_KFormat.BLOCK_SIZE * KSplitSum.WIDE_BLOCK];
+        KSplitSum.wideActivations(x, xOffset, wide, xOffset, n);
+        return Q5_KFormat.dotWide(w, byteOffset, wide, xOffset, n);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 6})
+    void wideQ5_KKernelMatchesTheOracleOnArbitraryBlocksAtOffsets(int blocks) {
+        // Random bytes but for d and dmin: every scale, minimum, nibble and fifth-bit pattern.
+        Q5_KFormat format = new Q5_KFormat();
+        int bytes = format.blockBytes();
+        int n = blocks * Q5_KFormat.BLOCK_SIZE;
+        Random random = new Random(800 + blocks);
+        MemorySegment w = Samples.shifted(Samples.randomBlocks(random, blocks + 1, bytes, 0, Short.BYTES), 3);
+        float[] x = Samples.gaussian(random, 7 + n, 1f);
+        DotOracle.assertMatchesReference("dotWide", q5KWide(w, 3 + bytes, x, 7, n), format, w, 3 + bytes, x, 7, n);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 6})
+    void wideQ5_KKernelMatchesTheOracleOnQuantizedWeights(int blocks) {
+        Q5_KFormat format = new Q5_KFormat();
+        int n = blocks * Q5_KFormat.BLOCK_SIZE;
+        Random random = new Random(900 + blocks);
+        MemorySegment w = DotOracle.encode(format, Samples.uniform(random, n, 3f, 3.5f));
+        float[] x = Samples.gaussian(random, n, 1f);
+        DotOracle.assertMatchesReference("dotWide", q5KWide(w, 0, x, 0, n), format, w, 0, x, 0, n);
     }
 
     @ParameterizedTest
