@@ -25,9 +25,20 @@ import org.qwen4j.core.simd.FixedOrderSum;
  */
 final class KSplitSum {
 
+    /** Floats of ordered activations per super-block: its 256 values, then its eight sub-block sums. */
+    static final int ORDERED_BLOCK = 256 + 8;
     /** Floats of wide activations per super-block: its 256 values, then eight zeros and its eight sub-block sums. */
     static final int WIDE_BLOCK = 256 + 16;
 
+    // The 256-bit kernels zero-extend 16 packed bytes to shorts and read them as eight ints, int lane
+    // i holding bytes 2i and 2i + 1 of the half, so its nibbles at bits 0, 4, 16 and 20 are values
+    // l, l + 32, l + 1 and l + 33 of the group (l = 2i plus 16 for the second half). Nibbles at bits
+    // 4 and 16 are masked in place, 16 and 65536 times too large; their activations are scaled by
+    // 1/16 and 1/65536 instead, which is exact. Vector v of a super-block is group v / 8, half
+    // v / 4 % 2, nibble v % 4.
+    private static final BlockOrder ORDER = BlockOrder.of(32, 8,
+            (v, i) -> 64 * (v / 8) + 16 * (v / 4 % 2) + 2 * i + (v % 4 & 1) * 32 + (v % 4 >> 1))
+            .scaledByPowersOfTwo(exponentsOfNibbles());
     private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> W = FloatVector.SPECIES_512;
@@ -113,6 +124,26 @@ final class KSplitSum {
                     .fma(FloatVector.broadcast(W, Float.float16ToFloat((short) (header >>> 16))), minimums);
         }
         return FixedOrderSum.of(minimums);
+    }
+
+    private static int[] exponentsOfNibbles() {
+        int[] exponents = new int[32];
+        for (int v = 0; v < exponents.length; v++) exponents[v] = switch (v % 4) {
+            case 1 -> -4;
+            case 2 -> -16;
+            default -> 0;
+        };
+        return exponents;
+    }
+
+    /**
+     * Activations as the 256-bit kernels read them: the {@code n} values in the order described
+     * above, then the eight sub-block sums of each super-block ({@link #ORDERED_BLOCK} floats per
+     * super-block).
+     */
+    static void orderedActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
+        ORDER.apply(x, xOffset, dst, dstOffset, n);
+        for (int b = 0; b < n / 256; b++) putSubBlockSums(x, xOffset + b * 256, dst, dstOffset + n + 8 * b);
     }
 
     /**

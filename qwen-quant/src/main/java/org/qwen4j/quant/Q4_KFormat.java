@@ -45,12 +45,7 @@ public final class Q4_KFormat implements TensorFormat {
     private static final int QS = SCALES + SixBitScales.BYTES;
     private static final ScaleSearch.Asymmetric SEARCH = new ScaleSearch.Asymmetric(15, -1f, 0.1f, 20, false);
 
-    // The ordered kernel runs on 256-bit vectors: it zero-extends 16 packed bytes to shorts and reads
-    // them as eight ints, int lane i holding bytes 2i and 2i + 1 of the half, so its nibbles at bits
-    // 0, 4, 16 and 20 are values l, l + 32, l + 1 and l + 33 of the group (l = 2i plus 16 for the
-    // second half). Nibbles at bits 4 and 16 are masked in place, 16 and 65536 times too large; their
-    // activations are scaled by 1/16 and 1/65536 instead, which is exact. Vector v of a super-block
-    // is group v / 8, half v / 4 % 2, nibble v % 4.
+    // The ordered kernel runs on 256-bit vectors, on activations in KSplitSum's ordered layout.
     private static final boolean ORDERED = F.length() == 8;
     // On 512-bit machines decode runs dotWide instead: activations in natural order (still followed
     // by the sub-block sums), sixteen packed bytes zero-extended to sixteen ints per step, whose low
@@ -60,9 +55,6 @@ public final class Q4_KFormat implements TensorFormat {
     private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> W = FloatVector.SPECIES_512;
-    private static final BlockOrder ORDER = BlockOrder.of(32, 8,
-            (v, i) -> 64 * (v / 8) + 16 * (v / 4 % 2) + 2 * i + (v % 4 & 1) * 32 + (v % 4 >> 1))
-            .scaledByPowersOfTwo(exponentsOfNibbles());
     /**
      * Floats of ordered activations per super-block: its 256 values in the kernel's order and,
      * after all values, the plain sum of each of its eight sub-blocks, which the minimums multiply.
@@ -267,16 +259,6 @@ public final class Q4_KFormat implements TensorFormat {
         return FixedOrderSum.of(acc0.add(acc1));
     }
 
-    private static int[] exponentsOfNibbles() {
-        int[] exponents = new int[32];
-        for (int v = 0; v < exponents.length; v++) exponents[v] = switch (v % 4) {
-            case 1 -> -4;
-            case 2 -> -16;
-            default -> 0;
-        };
-        return exponents;
-    }
-
     @Override
     public boolean ordersActivations() {
         return ORDERED;
@@ -297,10 +279,7 @@ public final class Q4_KFormat implements TensorFormat {
             wideActivations(x, xOffset, dst, dstOffset, n);
             return true;
         }
-        ORDER.apply(x, xOffset, dst, dstOffset, n);
-        for (int b = 0; b < n / BLOCK_SIZE; b++) {
-            KSplitSum.putSubBlockSums(x, xOffset + b * BLOCK_SIZE, dst, dstOffset + n + 8 * b);
-        }
+        KSplitSum.orderedActivations(x, xOffset, dst, dstOffset, n);
         return true;
     }
 
