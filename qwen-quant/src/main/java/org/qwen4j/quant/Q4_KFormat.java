@@ -55,17 +55,6 @@ public final class Q4_KFormat implements TensorFormat {
     private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> W = FloatVector.SPECIES_512;
-    /**
-     * Floats of ordered activations per super-block: its 256 values in the kernel's order and,
-     * after all values, the plain sum of each of its eight sub-blocks, which the minimums multiply.
-     */
-    private static final int ORDERED_BLOCK = BLOCK_SIZE + 8;
-    /**
-     * Floats of {@link #dotWide}'s activations per super-block: its 256 values, and among the sums
-     * after all values, eight zeros and its eight sub-block sums (lanes 0–7 and 8–15 of the vector
-     * that {@link KSplitSum#vector} multiplies by the minimums).
-     */
-    static final int WIDE_BLOCK = KSplitSum.WIDE_BLOCK;
 
     /** Public so that {@link java.util.ServiceLoader} can instantiate it. */
     public Q4_KFormat() {
@@ -266,7 +255,7 @@ public final class Q4_KFormat implements TensorFormat {
 
     @Override
     public int orderedLength(int n) {
-        return ORDERED ? n / BLOCK_SIZE * (WIDE ? WIDE_BLOCK : ORDERED_BLOCK) : n;
+        return ORDERED ? n / BLOCK_SIZE * (WIDE ? KSplitSum.WIDE_BLOCK : KSplitSum.ORDERED_BLOCK) : n;
     }
 
     @Override
@@ -276,7 +265,7 @@ public final class Q4_KFormat implements TensorFormat {
         Objects.checkFromIndexSize(xOffset, n, x.length);
         Objects.checkFromIndexSize(dstOffset, orderedLength(n), dst.length);
         if (WIDE) {
-            wideActivations(x, xOffset, dst, dstOffset, n);
+            KSplitSum.wideActivations(x, xOffset, dst, dstOffset, n);
             return true;
         }
         KSplitSum.orderedActivations(x, xOffset, dst, dstOffset, n);
@@ -303,7 +292,7 @@ public final class Q4_KFormat implements TensorFormat {
         if (WIDE) return dotWide(w, byteOffset, x, xOffset, n);
         Blocks.checkLength(n, BLOCK_SIZE);
         int blocks = n / BLOCK_SIZE;
-        Objects.checkFromIndexSize(xOffset, blocks * ORDERED_BLOCK, x.length);
+        Objects.checkFromIndexSize(xOffset, blocks * KSplitSum.ORDERED_BLOCK, x.length);
         float[] scales = KSplitSum.scales(blocks);
         float minimums = KSplitSum.scalar(w, byteOffset, BLOCK_BYTES, x, xOffset + n, blocks, scales);
         orderedGroups(w, byteOffset, x, xOffset, blocks, scales);
@@ -341,7 +330,7 @@ public final class Q4_KFormat implements TensorFormat {
 
     /**
      * The decode kernel on 512-bit machines: the same split sum as the 256-bit {@link #dotOrdered}
-     * over activations laid out by {@link #wideActivations}, in two passes over the row. The first
+     * over activations laid out by {@link KSplitSum#wideActivations}, in two passes over the row. The first
      * ({@link KSplitSum#vector}) unpacks each super-block's scales and minimums with vector operations,
      * keeps the scales {@code d·sc} in a per-thread array and sums the minimums' share; the second
      * ({@link #wideGroups}) is one flat loop over the row's groups of 64 values, each with its two
@@ -354,7 +343,7 @@ public final class Q4_KFormat implements TensorFormat {
     static float dotWide(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
         Blocks.checkLength(n, BLOCK_SIZE);
         int blocks = n / BLOCK_SIZE;
-        Objects.checkFromIndexSize(xOffset, blocks * WIDE_BLOCK, x.length);
+        Objects.checkFromIndexSize(xOffset, blocks * KSplitSum.WIDE_BLOCK, x.length);
         float[] scales = KSplitSum.scales(blocks);
         float minimums = KSplitSum.vector(w, byteOffset, BLOCK_BYTES, x, xOffset + blocks * BLOCK_SIZE, blocks, scales);
         return wideGroups(w, byteOffset, x, xOffset, blocks, scales) - minimums;
@@ -385,15 +374,6 @@ public final class Q4_KFormat implements TensorFormat {
             acc1 = hi.fma(FloatVector.broadcast(W, scales[2 * g + 1]), acc1);
         }
         return FixedOrderSum.of(acc0.add(acc1));
-    }
-
-    /**
-     * Activations as {@link #dotWide} reads them: the values in natural order, then per super-block
-     * eight zeros and its eight sub-block sums. Package-private for tests on machines where it is
-     * not the order.
-     */
-    static void wideActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
-        KSplitSum.wideActivations(x, xOffset, dst, dstOffset, n);
     }
 
     @Override

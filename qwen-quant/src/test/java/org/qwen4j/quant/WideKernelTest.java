@@ -80,11 +80,15 @@ class WideKernelTest {
         assertEquals(0f, out[0] + out[2] + out[3], "only the two outputs are written");
     }
 
-    /** Q4_K's kernel reads activations in natural order, then each super-block's sub-block sums. */
+    /** Q4_K's and Q5_K's kernels read activations in natural order, then each super-block's sub-block sums. */
+    private static float kWide(RowKernel kernel, MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        float[] wide = new float[xOffset + n / 256 * KSplitSum.WIDE_BLOCK];
+        KSplitSum.wideActivations(x, xOffset, wide, xOffset, n);
+        return kernel.dot(w, byteOffset, wide, xOffset, n);
+    }
+
     private static float q4KWide(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
-        float[] wide = new float[xOffset + n / Q4_KFormat.BLOCK_SIZE * Q4_KFormat.WIDE_BLOCK];
-        Q4_KFormat.wideActivations(x, xOffset, wide, xOffset, n);
-        return Q4_KFormat.dotWide(w, byteOffset, wide, xOffset, n);
+        return kWide(Q4_KFormat::dotWide, w, byteOffset, x, xOffset, n);
     }
 
     @ParameterizedTest
@@ -128,11 +132,8 @@ class WideKernelTest {
         assertEquals(expected, q4KWide(encoded, 0, x, 0, Q4_KFormat.BLOCK_SIZE), 1e-3 * Math.abs(expected) + 1e-6);
     }
 
-    /** Q5_K's kernel reads activations as Q4_K's does. */
     private static float q5KWide(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
-        float[] wide = new float[xOffset + n / Q5_KFormat.BLOCK_SIZE * KSplitSum.WIDE_BLOCK];
-        KSplitSum.wideActivations(x, xOffset, wide, xOffset, n);
-        return Q5_KFormat.dotWide(w, byteOffset, wide, xOffset, n);
+        return kWide(Q5_KFormat::dotWide, w, byteOffset, x, xOffset, n);
     }
 
     @ParameterizedTest
