@@ -3,6 +3,7 @@ package org.qwen4j.quant;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.Objects;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -134,6 +135,26 @@ final class KSplitSum {
             default -> 0;
         };
         return exponents;
+    }
+
+    /** Floats of activations for {@code n} values in the 512-bit ({@code wide}) or the 256-bit layout. */
+    static int orderedLength(int n, boolean wide) {
+        return n / 256 * (wide ? WIDE_BLOCK : ORDERED_BLOCK);
+    }
+
+    /**
+     * {@link #wideActivations} or {@link #orderedActivations}, after checking {@code n} and both
+     * ranges: what Q4_K's and Q5_K's {@code orderActivations} do.
+     */
+    static void orderActivations(boolean wide, float[] x, int xOffset, float[] dst, int dstOffset, int n) {
+        Blocks.checkLength(n, 256);
+        Objects.checkFromIndexSize(xOffset, n, x.length);
+        Objects.checkFromIndexSize(dstOffset, orderedLength(n, wide), dst.length);
+        if (wide) {
+            wideActivations(x, xOffset, dst, dstOffset, n);
+        } else {
+            orderedActivations(x, xOffset, dst, dstOffset, n);
+        }
     }
 
     /**

@@ -255,20 +255,13 @@ public final class Q4_KFormat implements TensorFormat {
 
     @Override
     public int orderedLength(int n) {
-        return ORDERED ? n / BLOCK_SIZE * (WIDE ? KSplitSum.WIDE_BLOCK : KSplitSum.ORDERED_BLOCK) : n;
+        return ORDERED ? KSplitSum.orderedLength(n, WIDE) : n;
     }
 
     @Override
     public boolean orderActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
         if (!ORDERED) return TensorFormat.super.orderActivations(x, xOffset, dst, dstOffset, n);
-        Blocks.checkLength(n, BLOCK_SIZE);
-        Objects.checkFromIndexSize(xOffset, n, x.length);
-        Objects.checkFromIndexSize(dstOffset, orderedLength(n), dst.length);
-        if (WIDE) {
-            KSplitSum.wideActivations(x, xOffset, dst, dstOffset, n);
-            return true;
-        }
-        KSplitSum.orderedActivations(x, xOffset, dst, dstOffset, n);
+        KSplitSum.orderActivations(WIDE, x, xOffset, dst, dstOffset, n);
         return true;
     }
 
