@@ -68,14 +68,15 @@ final class KSplitSum {
     }
 
     /**
-     * The calling thread's array for the scales of a row of {@code blocks} super-blocks, with room
-     * for the sixteen lanes that the kernels store last (the vector pass stores sixteen lanes for
-     * each eight scales). Grows once per thread and row length.
+     * The calling thread's array for {@code count} scales of a row, with room for the sixteen lanes
+     * that the kernels store last (Q4_K's and Q5_K's vector pass stores sixteen lanes for each
+     * eight scales). Grows once per thread and row length. Shared by the K-quant kernels (Q2_K and
+     * Q3_K too), which run one at a time on a thread.
      */
-    static float[] scales(int blocks) {
+    static float[] scales(int count) {
         float[] scales = SCALES.get();
-        if (scales.length < 8 * blocks + 16) {
-            scales = new float[8 * blocks + 16];
+        if (scales.length < count + 16) {
+            scales = new float[count + 16];
             SCALES.set(scales);
         }
         return scales;

@@ -4,14 +4,18 @@ import static org.qwen4j.quant.PackedQuants.F;
 import static org.qwen4j.quant.PackedQuants.PARTS;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Objects;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import org.qwen4j.core.simd.FixedOrderSum;
+import org.qwen4j.core.simd.KernelWidth;
 import org.qwen4j.spi.TensorFormat;
 
 /**
@@ -41,6 +45,19 @@ public final class Q2_KFormat implements TensorFormat {
     private static final int D = QS + BLOCK_SIZE / 4;
     private static final int DMIN = D + Short.BYTES;
     private static final ScaleSearch.Asymmetric SEARCH = new ScaleSearch.Asymmetric(3, -0.5f, 0.1f, 15, true);
+    // Decode splits the sum as Q4_K's kernels do (Σ_j d·sc_j·Σ q·x − Σ_j dmin·m_j·Σ x) over the
+    // activations in BitPairOrder: orderedGroups on 256-bit machines, dotWide on 512-bit ones; dot
+    // on narrower ones.
+    private static final boolean ORDERED = F.length() == 8;
+    private static final boolean WIDE = ORDERED && KernelWidth.wide();
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> W = FloatVector.SPECIES_512;
+    /** Lane L takes the scale byte of the sub-block taken L-th (see BitPairOrder). */
+    private static final IntVector SCALE_BYTE = BitPairOrder.lanes(sub -> sub);
+    /** The same for eight lanes: each half of the kernel order takes its half's eight scale bytes. */
+    private static final IntVector HALF_SCALE_BYTE = ORDERED
+            ? IntVector.fromArray(PackedQuants.I, new int[] {0, 2, 4, 6, 1, 3, 5, 7}, 0) : null;
 
     /** Public so that {@link java.util.ServiceLoader} can instantiate it. */
     public Q2_KFormat() {
@@ -240,6 +257,156 @@ public final class Q2_KFormat implements TensorFormat {
             }
         }
         return FixedOrderSum.of(acc0.add(acc1));
+    }
+
+    @Override
+    public boolean ordersActivations() {
+        return ORDERED;
+    }
+
+    @Override
+    public int orderedLength(int n) {
+        return ORDERED ? n / BLOCK_SIZE * BitPairOrder.WITH_SUMS : n;
+    }
+
+    @Override
+    public boolean orderActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
+        if (!ORDERED) return TensorFormat.super.orderActivations(x, xOffset, dst, dstOffset, n);
+        BitPairOrder.applyWithSums(WIDE, x, xOffset, dst, dstOffset, n);
+        return true;
+    }
+
+    /**
+     * The decode kernel on 256- and 512-bit machines, over activations laid out by
+     * {@link BitPairOrder#applyWithSums}: a first pass writes each sub-block's {@code d·sc} to a
+     * per-thread array, in kernel order, and sums the minimums' share; then one flat loop over the
+     * row's loads of sixteen quant bytes (four sub-blocks) takes {@code Σ q·x} per sub-block times
+     * its scale.
+     */
+    @Override
+    public float dotOrdered(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        if (!ORDERED) return dot(w, byteOffset, x, xOffset, n);
+        if (WIDE) return dotWide(w, byteOffset, x, xOffset, n);
+        Blocks.checkLength(n, BLOCK_SIZE);
+        int blocks = n / BLOCK_SIZE;
+        Objects.checkFromIndexSize(xOffset, blocks * BitPairOrder.WITH_SUMS, x.length);
+        float[] scales = KSplitSum.scales(16 * blocks);
+        float minimums = orderedScales(w, byteOffset, x, xOffset + n, blocks, scales);
+        orderedGroups(w, byteOffset, x, xOffset, blocks, scales);
+        return FixedOrderSum.ofStored(scales, 0, F.length()) - minimums;
+    }
+
+    /**
+     * Writes {@code d·sc} of sub-block {@code L} of super-block {@code b} to {@code scales[16b + L]}
+     * (kernel order) and returns {@code Σ_b dmin_b·Σ_L m_L·Σx_L}, the sums read from
+     * {@code x[sums + 16b + L]}: per super-block two loads of eight scale bytes, each put in kernel
+     * order by one lane select (sub-blocks 0 … 7 are taken first, in the order 0, 2, 4, 6, 1, 3, 5, 7).
+     */
+    private static float orderedScales(MemorySegment w, long byteOffset, float[] x, int sums, int blocks, float[] scales) {
+        FloatVector minimums = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long block = byteOffset + (long) b * BLOCK_BYTES;
+            int header = w.get(Blocks.INT_LE, block + D);
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat((short) header));
+            FloatVector dmin = FloatVector.broadcast(F, Float.float16ToFloat((short) (header >>> 16)));
+            for (int half = 0; half < 16; half += 8) {
+                // Sign-extended bytes: both fields are masked.
+                IntVector packed = HALF_SCALE_BYTE.selectFrom(PackedQuants.ints(w, block + half, 0));
+                PackedQuants.floats(packed.and(0x0F)).mul(d).intoArray(scales, 16 * b + half);
+                minimums = PackedQuants.floats(packed.lanewise(VectorOperators.LSHR, 4).and(0x0F))
+                        .mul(FloatVector.fromArray(F, x, sums + 16 * b + half)).fma(dmin, minimums);
+            }
+        }
+        return FixedOrderSum.of(minimums);
+    }
+
+    /**
+     * {@code Σ_L d·sc_L·Σ q·x} over the row, sixteen quant bytes per load as byte pairs
+     * ({@link PackedQuants#bytePairs}), each bit pair masked where it lies; left as eight lanes at
+     * {@code scales[0, 8)} for the caller to sum.
+     */
+    private static void orderedGroups(MemorySegment w, long byteOffset, float[] x, int xOffset, int blocks, float[] scales) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int groups = 4 * blocks;
+        for (int g = 0; g < groups; g++) {
+            IntVector pairs = PackedQuants.bytePairs(w, byteOffset + (long) (g >> 2) * BLOCK_BYTES + QS + 16 * (g & 3));
+            // Per bit pair, its quants shifted to bits 0 and 16 of lane i (see BitPairOrder); a loop,
+            // as four written out took the method past C2's inlining budget. Two chains, swapped
+            // after each sub-block.
+            int xs = xOffset + 64 * g;
+            for (int s = 0; s < 4; s++, xs += 16) {
+                FloatVector next = pair(pairs, x, xs).fma(FloatVector.broadcast(F, scales[4 * g + s]), acc0);
+                acc0 = acc1;
+                acc1 = next;
+                pairs = pairs.lanewise(VectorOperators.LSHR, 2);
+            }
+        }
+        acc0.add(acc1).intoArray(scales, 0);
+    }
+
+    /** {@code Σ q·x} over one sub-block whose quants lie at bits 0 and 16 of {@code pairs}. */
+    private static FloatVector pair(IntVector pairs, float[] x, int xs) {
+        return PackedQuants.floats(pairs.and(0x3_0000)).fma(FloatVector.fromArray(F, x, xs + 8),
+                PackedQuants.floats(pairs.and(3)).mul(FloatVector.fromArray(F, x, xs)));
+    }
+
+    /**
+     * The decode kernel on 512-bit machines: {@link #dotOrdered}'s passes with sixteen lanes, the
+     * scales of a super-block unpacked in one vector (its sixteen scale bytes widened, put in kernel
+     * order by one lane select), each load of sixteen quant bytes widened to sixteen ints.
+     * Package-private so that tests run it on any machine.
+     */
+    static float dotWide(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        int blocks = n / BLOCK_SIZE;
+        Objects.checkFromIndexSize(xOffset, blocks * BitPairOrder.WITH_SUMS, x.length);
+        float[] scales = KSplitSum.scales(16 * blocks);
+        float minimums = wideScales(w, byteOffset, x, xOffset + n, blocks, scales);
+        wideGroups(w, byteOffset, x, xOffset, blocks, scales);
+        return FixedOrderSum.ofStored(scales, 0, W.length()) - minimums;
+    }
+
+    /** {@link #orderedScales} with sixteen lanes: one load and one lane select per super-block. */
+    private static float wideScales(MemorySegment w, long byteOffset, float[] x, int sums, int blocks, float[] scales) {
+        FloatVector minimums = FloatVector.zero(W);
+        for (int b = 0; b < blocks; b++) {
+            long block = byteOffset + (long) b * BLOCK_BYTES;
+            IntVector packed = SCALE_BYTE.selectFrom((IntVector) ByteVector.fromMemorySegment(B16, w, block, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0));
+            int header = w.get(Blocks.INT_LE, block + D);
+            ((FloatVector) packed.and(0x0F).convertShape(VectorOperators.I2F, W, 0))
+                    .mul(Float.float16ToFloat((short) header)).intoArray(scales, 16 * b);
+            minimums = ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, W, 0))
+                    .mul(FloatVector.fromArray(W, x, sums + 16 * b))
+                    .fma(FloatVector.broadcast(W, Float.float16ToFloat((short) (header >>> 16))), minimums);
+        }
+        return FixedOrderSum.of(minimums);
+    }
+
+    /** {@link #orderedGroups} with sixteen lanes: one whole sub-block per vector. */
+    private static void wideGroups(MemorySegment w, long byteOffset, float[] x, int xOffset, int blocks, float[] scales) {
+        FloatVector acc0 = FloatVector.zero(W);
+        FloatVector acc1 = FloatVector.zero(W);
+        FloatVector acc2 = FloatVector.zero(W);
+        FloatVector acc3 = FloatVector.zero(W);
+        int groups = 4 * blocks;
+        for (int g = 0; g < groups; g++) {
+            long quants = byteOffset + (long) (g >> 2) * BLOCK_BYTES + QS + 16 * (g & 3);
+            int xg = xOffset + 64 * g;
+            IntVector q = (IntVector) ByteVector.fromMemorySegment(B16, w, quants, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0);
+            acc0 = ((FloatVector) q.and(3).convertShape(VectorOperators.I2F, W, 0)).mul(FloatVector.fromArray(W, x, xg))
+                    .fma(FloatVector.broadcast(W, scales[4 * g]), acc0);
+            acc1 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 2).and(3).convertShape(VectorOperators.I2F, W, 0))
+                    .mul(FloatVector.fromArray(W, x, xg + 16)).fma(FloatVector.broadcast(W, scales[4 * g + 1]), acc1);
+            acc2 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(3).convertShape(VectorOperators.I2F, W, 0))
+                    .mul(FloatVector.fromArray(W, x, xg + 32)).fma(FloatVector.broadcast(W, scales[4 * g + 2]), acc2);
+            // Zero-extended bytes: the top pair needs no mask.
+            acc3 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 6).convertShape(VectorOperators.I2F, W, 0))
+                    .mul(FloatVector.fromArray(W, x, xg + 48)).fma(FloatVector.broadcast(W, scales[4 * g + 3]), acc3);
+        }
+        acc0.add(acc1).add(acc2.add(acc3)).intoArray(scales, 0);
     }
 
     @Override

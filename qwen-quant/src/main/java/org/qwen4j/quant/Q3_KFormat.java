@@ -4,14 +4,18 @@ import static org.qwen4j.quant.PackedQuants.F;
 import static org.qwen4j.quant.PackedQuants.PARTS;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Objects;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import org.qwen4j.core.simd.FixedOrderSum;
+import org.qwen4j.core.simd.KernelWidth;
 import org.qwen4j.spi.TensorFormat;
 
 /**
@@ -42,6 +46,36 @@ public final class Q3_KFormat implements TensorFormat {
     private static final int QS = BLOCK_SIZE / 8;
     private static final int SCALES = QS + BLOCK_SIZE / 4;
     private static final int D = SCALES + SixBitScales.BYTES;
+
+    // Decode takes four sub-blocks per load of sixteen low-part bytes, in BitPairOrder, each
+    // sub-block's Σ q·x times its scale from a first pass: orderedGroups on 256-bit machines,
+    // dotWide on 512-bit ones; dot on narrower ones.
+    private static final boolean ORDERED = F.length() == 8;
+    private static final boolean WIDE = ORDERED && KernelWidth.wide();
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> W = FloatVector.SPECIES_512;
+    // The 512-bit scale pass widens the sixteen bytes that end the super-block (the last two of
+    // the low parts, the twelve scale bytes, d), so scale byte k is lane 2 + k; lane L takes the
+    // low four bits of its sub-block j's scale from byte j % 8 (shifted by 4·(j / 8)) and the top two
+    // from byte 8 + j % 4 (shifted by 2·(j / 4)).
+    private static final int TAIL = BLOCK_BYTES - 16;
+    private static final IntVector LOW_BYTE = BitPairOrder.lanes(j -> 2 + j % 8);
+    private static final IntVector LOW_SHIFT = BitPairOrder.lanes(j -> 4 * (j / 8));
+    private static final IntVector TOP_BYTE = BitPairOrder.lanes(j -> 2 + 8 + j % 4);
+    private static final IntVector TOP_SHIFT = BitPairOrder.lanes(j -> 2 * (j / 4));
+    // The 256-bit scale pass, per half of the kernel order (sub-blocks 8·half + 0, 2, 4, 6, 1, 3, 5,
+    // 7): low bits from scale bytes 0 … 7, top bits from the eight bytes at scale byte 6 (so scale
+    // byte 8 + m is lane 2 + m).
+    private static final IntVector HALF_LOW_BYTE = ORDERED
+            ? IntVector.fromArray(PackedQuants.I, new int[] {0, 2, 4, 6, 1, 3, 5, 7}, 0) : null;
+    private static final IntVector HALF_TOP_BYTE = ORDERED
+            ? IntVector.fromArray(PackedQuants.I, new int[] {2, 4, 2, 4, 3, 5, 3, 5}, 0) : null;
+    private static final IntVector HALF_TOP_SHIFT = ORDERED
+            ? IntVector.fromArray(PackedQuants.I, new int[] {0, 0, 2, 2, 0, 0, 2, 2}, 0) : null;
+    /** The sixteen weights {@code u − 4} of the 3-bit codes {@code u} = low part + 4·high bit, twice, as float bits. */
+    private static final IntVector LEVELS = FloatVector.fromArray(W,
+            new float[] {-4, -3, -2, -1, 0, 1, 2, 3, -4, -3, -2, -1, 0, 1, 2, 3}, 0).reinterpretAsInts();
 
     /** Public so that {@link java.util.ServiceLoader} can instantiate it. */
     public Q3_KFormat() {
@@ -232,6 +266,158 @@ public final class Q3_KFormat implements TensorFormat {
             }
         }
         return FixedOrderSum.of(acc0.add(acc1));
+    }
+
+    @Override
+    public boolean ordersActivations() {
+        return ORDERED;
+    }
+
+    @Override
+    public boolean orderActivations(float[] x, int xOffset, float[] dst, int dstOffset, int n) {
+        if (!ORDERED) return TensorFormat.super.orderActivations(x, xOffset, dst, dstOffset, n);
+        BitPairOrder.apply(WIDE, x, xOffset, dst, dstOffset, n);
+        return true;
+    }
+
+    /**
+     * The decode kernel on 256- and 512-bit machines, over activations in {@link BitPairOrder}: a
+     * first pass writes each sub-block's {@code d·(s − 32)} to a per-thread array, in kernel order;
+     * then one flat loop over the row's loads of sixteen low-part bytes (four sub-blocks) takes
+     * {@code Σ q·x} per sub-block times its scale.
+     */
+    @Override
+    public float dotOrdered(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        if (!ORDERED) return dot(w, byteOffset, x, xOffset, n);
+        if (WIDE) return dotWide(w, byteOffset, x, xOffset, n);
+        Blocks.checkLength(n, BLOCK_SIZE);
+        Objects.checkFromIndexSize(xOffset, n, x.length);
+        int blocks = n / BLOCK_SIZE;
+        float[] scales = KSplitSum.scales(16 * blocks);
+        orderedScales(w, byteOffset, blocks, scales);
+        orderedGroups(w, byteOffset, x, xOffset, blocks, scales);
+        return FixedOrderSum.ofStored(scales, 0, F.length());
+    }
+
+    /** Writes {@code d·(s − 32)} of sub-block {@code L} of super-block {@code b} to {@code scales[16b + L]}, eight lanes at a time. */
+    private static void orderedScales(MemorySegment w, long byteOffset, int blocks, float[] scales) {
+        for (int b = 0; b < blocks; b++) {
+            long block = byteOffset + (long) b * BLOCK_BYTES;
+            float d = Blocks.fp16(w, block + D);
+            // Sign-extended bytes: every field is masked.
+            IntVector low = HALF_LOW_BYTE.selectFrom(PackedQuants.ints(w, block + SCALES, 0));
+            IntVector top = HALF_TOP_BYTE.selectFrom(PackedQuants.ints(w, block + SCALES + 6, 0))
+                    .lanewise(VectorOperators.LSHR, HALF_TOP_SHIFT);
+            for (int half = 0; half < 2; half++) {
+                IntVector stored = low.lanewise(VectorOperators.LSHR, 4 * half).and(0x0F)
+                        .or(top.lanewise(VectorOperators.LSHR, 4 * half).and(3).lanewise(VectorOperators.LSHL, 4));
+                PackedQuants.floats(stored.sub(32)).mul(d).intoArray(scales, 16 * b + 8 * half);
+            }
+        }
+    }
+
+    /**
+     * {@code Σ_L scale_L·Σ q·x} over the row, left as eight lanes at {@code scales[0, 8)} for the
+     * caller to sum. Per load, sixteen low-part bytes and the sixteen hmask bytes of the same
+     * positions as byte pairs ({@link PackedQuants#bytePairs}); each code is its low part masked where
+     * it lies (see BitPairOrder) or-ed with its high bit shifted just above it, less 4 at the same
+     * place, converted exactly.
+     */
+    private static void orderedGroups(MemorySegment w, long byteOffset, float[] x, int xOffset, int blocks, float[] scales) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int groups = 4 * blocks;
+        for (int g = 0; g < groups; g++) {
+            long block = byteOffset + (long) (g >> 2) * BLOCK_BYTES;
+            IntVector low = PackedQuants.bytePairs(w, block + QS + 16 * (g & 3));
+            // The high bit of bit pair s is bit 4h + s of the hmask byte: to bit 2 + s.
+            IntVector high = PackedQuants.bytePairs(w, block + 16 * (g & 1))
+                    .lanewise(VectorOperators.LSHL, 2).lanewise(VectorOperators.LSHR, 4 * (g >> 1 & 1));
+            // Per bit pair, its low parts shifted to bits 0 and 16 and its high bits to 2 and 18
+            // (see BitPairOrder); a loop, as four written out took the method past C2's inlining
+            // budget. Two chains, swapped after each sub-block.
+            int xs = xOffset + 64 * g;
+            for (int s = 0; s < 4; s++, xs += 16) {
+                FloatVector next = pairs(low.and(0x3_0003).or(high.and(0x4_0004)), x, xs)
+                        .fma(FloatVector.broadcast(F, scales[4 * g + s]), acc0);
+                acc0 = acc1;
+                acc1 = next;
+                low = low.lanewise(VectorOperators.LSHR, 2);
+                high = high.lanewise(VectorOperators.LSHR, 1);
+            }
+        }
+        acc0.add(acc1).intoArray(scales, 0);
+    }
+
+    /**
+     * {@code Σ (u − 4)·x} over one sub-block whose codes {@code u} lie at bits 0 and 16 of
+     * {@code codes}, each less 4 where it lies before the exact conversion.
+     */
+    private static FloatVector pairs(IntVector codes, float[] x, int xs) {
+        FloatVector even = PackedQuants.floats(codes.and(7).sub(4));
+        FloatVector odd = PackedQuants.floats(codes.and(7 << 16).sub(4 << 16));
+        return odd.fma(FloatVector.fromArray(F, x, xs + 8), even.mul(FloatVector.fromArray(F, x, xs)));
+    }
+
+    /**
+     * The decode kernel on 512-bit machines: {@link #dotOrdered}'s passes with sixteen lanes. The
+     * scales of a super-block come from one widening load and two lane selects; per load of sixteen
+     * low-part bytes, widened to sixteen ints, each code (low part or-ed with its high bit) selects
+     * its weight {@code u − 4} from a table of sixteen, one lane select instead of a subtraction and
+     * a conversion. Package-private so that tests run it on any machine.
+     */
+    static float dotWide(MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        Blocks.checkLength(n, BLOCK_SIZE);
+        Objects.checkFromIndexSize(xOffset, n, x.length);
+        int blocks = n / BLOCK_SIZE;
+        float[] scales = KSplitSum.scales(16 * blocks);
+        wideScales(w, byteOffset, blocks, scales);
+        wideGroups(w, byteOffset, x, xOffset, blocks, scales);
+        return FixedOrderSum.ofStored(scales, 0, W.length());
+    }
+
+    /** {@link #orderedScales} with sixteen lanes. */
+    private static void wideScales(MemorySegment w, long byteOffset, int blocks, float[] scales) {
+        for (int b = 0; b < blocks; b++) {
+            long block = byteOffset + (long) b * BLOCK_BYTES;
+            IntVector bytes = (IntVector) ByteVector.fromMemorySegment(B16, w, block + TAIL, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0);
+            IntVector stored = LOW_BYTE.selectFrom(bytes).lanewise(VectorOperators.LSHR, LOW_SHIFT).and(0x0F)
+                    .or(TOP_BYTE.selectFrom(bytes).lanewise(VectorOperators.LSHR, TOP_SHIFT).and(3).lanewise(VectorOperators.LSHL, 4));
+            ((FloatVector) stored.sub(32).convertShape(VectorOperators.I2F, W, 0)).mul(Blocks.fp16(w, block + D))
+                    .intoArray(scales, 16 * b);
+        }
+    }
+
+    /** {@link #orderedGroups} with sixteen lanes: one whole sub-block per vector. */
+    private static void wideGroups(MemorySegment w, long byteOffset, float[] x, int xOffset, int blocks, float[] scales) {
+        FloatVector acc0 = FloatVector.zero(W);
+        FloatVector acc1 = FloatVector.zero(W);
+        FloatVector acc2 = FloatVector.zero(W);
+        FloatVector acc3 = FloatVector.zero(W);
+        int groups = 4 * blocks;
+        for (int g = 0; g < groups; g++) {
+            long block = byteOffset + (long) (g >> 2) * BLOCK_BYTES;
+            int xg = xOffset + 64 * g;
+            IntVector low = (IntVector) ByteVector.fromMemorySegment(B16, w, block + QS + 16 * (g & 3), ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0);
+            // The high bit of bit pair s is bit 4h + s of the hmask byte: to bit 2 + s.
+            IntVector high = ((IntVector) ByteVector.fromMemorySegment(B16, w, block + 16 * (g & 1), ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I16, 0))
+                    .lanewise(VectorOperators.LSHL, 2).lanewise(VectorOperators.LSHR, 4 * (g >> 1 & 1));
+            acc0 = low.and(3).or(high.and(4)).selectFrom(LEVELS).reinterpretAsFloats()
+                    .mul(FloatVector.fromArray(W, x, xg)).fma(FloatVector.broadcast(W, scales[4 * g]), acc0);
+            acc1 = low.lanewise(VectorOperators.LSHR, 2).and(3).or(high.lanewise(VectorOperators.LSHR, 1).and(4))
+                    .selectFrom(LEVELS).reinterpretAsFloats()
+                    .mul(FloatVector.fromArray(W, x, xg + 16)).fma(FloatVector.broadcast(W, scales[4 * g + 1]), acc1);
+            acc2 = low.lanewise(VectorOperators.LSHR, 4).and(3).or(high.lanewise(VectorOperators.LSHR, 2).and(4))
+                    .selectFrom(LEVELS).reinterpretAsFloats()
+                    .mul(FloatVector.fromArray(W, x, xg + 32)).fma(FloatVector.broadcast(W, scales[4 * g + 2]), acc2);
+            acc3 = low.lanewise(VectorOperators.LSHR, 6).or(high.lanewise(VectorOperators.LSHR, 3).and(4))
+                    .selectFrom(LEVELS).reinterpretAsFloats()
+                    .mul(FloatVector.fromArray(W, x, xg + 48)).fma(FloatVector.broadcast(W, scales[4 * g + 3]), acc3);
+        }
+        acc0.add(acc1).add(acc2.add(acc3)).intoArray(scales, 0);
     }
 
     @Override

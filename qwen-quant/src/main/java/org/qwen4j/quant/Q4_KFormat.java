@@ -286,7 +286,7 @@ public final class Q4_KFormat implements TensorFormat {
         Blocks.checkLength(n, BLOCK_SIZE);
         int blocks = n / BLOCK_SIZE;
         Objects.checkFromIndexSize(xOffset, blocks * KSplitSum.ORDERED_BLOCK, x.length);
-        float[] scales = KSplitSum.scales(blocks);
+        float[] scales = KSplitSum.scales(8 * blocks);
         float minimums = KSplitSum.scalar(w, byteOffset, BLOCK_BYTES, x, xOffset + n, blocks, scales);
         orderedGroups(w, byteOffset, x, xOffset, blocks, scales);
         return FixedOrderSum.ofStored(scales, 0, F.length()) - minimums;
@@ -337,7 +337,7 @@ public final class Q4_KFormat implements TensorFormat {
         Blocks.checkLength(n, BLOCK_SIZE);
         int blocks = n / BLOCK_SIZE;
         Objects.checkFromIndexSize(xOffset, blocks * KSplitSum.WIDE_BLOCK, x.length);
-        float[] scales = KSplitSum.scales(blocks);
+        float[] scales = KSplitSum.scales(8 * blocks);
         float minimums = KSplitSum.vector(w, byteOffset, BLOCK_BYTES, x, xOffset + blocks * BLOCK_SIZE, blocks, scales);
         return wideGroups(w, byteOffset, x, xOffset, blocks, scales) - minimums;
     }

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.qwen4j.spi.TensorFormat;
 
 /**
- * The 512-bit decode kernels of Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and Q6_K run only where 512-bit vectors are preferred; called
+ * The 512-bit decode kernels of Q8_0, Q4_0, Q5_0, Q2_K, Q3_K, Q4_K, Q5_K and Q6_K run only where 512-bit vectors are preferred; called
  * directly they run (slowly, unintrinsified) on any machine, so that their arithmetic is checked
  * wherever the tests run: the one-row kernel against the double-precision oracle, the two-row
  * kernel bit for bit against the one-row kernel for each of its rows (Q5_0 has no two-row kernel).
@@ -182,5 +182,66 @@ class WideKernelTest {
         MemorySegment w = DotOracle.encode(format, Samples.gaussian(random, n, 0.05f));
         float[] x = Samples.gaussian(random, n, 1f);
         DotOracle.assertMatchesReference("dotWide", Q6_KFormat.dotWide(w, 0, x, 0, n), format, w, 0, x, 0, n);
+    }
+    /** Q2_K's and Q3_K's kernels read activations in {@link BitPairOrder} (Q2_K's followed by the sub-block sums). */
+    private static float bitPairWide(RowKernel kernel, boolean sums, MemorySegment w, long byteOffset, float[] x, int xOffset, int n) {
+        float[] ordered = new float[xOffset + n / 256 * BitPairOrder.WITH_SUMS];
+        if (sums) {
+            BitPairOrder.applyWithSums(true, x, xOffset, ordered, xOffset, n);
+        } else {
+            BitPairOrder.apply(true, x, xOffset, ordered, xOffset, n);
+        }
+        return kernel.dot(w, byteOffset, ordered, xOffset, n);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 6})
+    void wideQ2_KKernelMatchesTheOracleOnArbitraryBlocksAtOffsets(int blocks) {
+        // Random bytes but for d and dmin: every scale, minimum and bit-pair pattern.
+        Q2_KFormat format = new Q2_KFormat();
+        int bytes = format.blockBytes();
+        int n = blocks * Q2_KFormat.BLOCK_SIZE;
+        Random random = new Random(1000 + blocks);
+        MemorySegment w = Samples.shifted(Samples.randomBlocks(random, blocks + 1, bytes, 80, 82), 3);
+        float[] x = Samples.gaussian(random, 7 + n, 1f);
+        DotOracle.assertMatchesReference("dotWide", bitPairWide(Q2_KFormat::dotWide, true, w, 3 + bytes, x, 7, n),
+                format, w, 3 + bytes, x, 7, n);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 6})
+    void wideQ2_KKernelMatchesTheOracleOnQuantizedWeightsWithAnOffset(int blocks) {
+        // All-positive weights: large minimums next to small steps, where the split sum loses most.
+        Q2_KFormat format = new Q2_KFormat();
+        int n = blocks * Q2_KFormat.BLOCK_SIZE;
+        Random random = new Random(1100 + blocks);
+        MemorySegment w = DotOracle.encode(format, Samples.uniform(random, n, 3f, 3.5f));
+        float[] x = Samples.gaussian(random, n, 1f);
+        DotOracle.assertMatchesReference("dotWide", bitPairWide(Q2_KFormat::dotWide, true, w, 0, x, 0, n), format, w, 0, x, 0, n);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 6})
+    void wideQ3_KKernelMatchesTheOracleOnArbitraryBlocksAtOffsets(int blocks) {
+        // Random bytes but for d: every scale, low-part and high-bit pattern.
+        Q3_KFormat format = new Q3_KFormat();
+        int bytes = format.blockBytes();
+        int n = blocks * Q3_KFormat.BLOCK_SIZE;
+        Random random = new Random(1200 + blocks);
+        MemorySegment w = Samples.shifted(Samples.randomBlocks(random, blocks + 1, bytes, bytes - Short.BYTES), 3);
+        float[] x = Samples.gaussian(random, 7 + n, 1f);
+        DotOracle.assertMatchesReference("dotWide", bitPairWide(Q3_KFormat::dotWide, false, w, 3 + bytes, x, 7, n),
+                format, w, 3 + bytes, x, 7, n);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 6})
+    void wideQ3_KKernelMatchesTheOracleOnQuantizedWeights(int blocks) {
+        Q3_KFormat format = new Q3_KFormat();
+        int n = blocks * Q3_KFormat.BLOCK_SIZE;
+        Random random = new Random(1300 + blocks);
+        MemorySegment w = DotOracle.encode(format, Samples.gaussian(random, n, 0.05f));
+        float[] x = Samples.gaussian(random, n, 1f);
+        DotOracle.assertMatchesReference("dotWide", bitPairWide(Q3_KFormat::dotWide, false, w, 0, x, 0, n), format, w, 0, x, 0, n);
     }
 }
