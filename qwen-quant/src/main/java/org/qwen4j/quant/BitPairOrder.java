@@ -1,6 +1,7 @@
 package org.qwen4j.quant;
 
 import java.util.Objects;
+import java.util.function.IntUnaryOperator;
 
 import jdk.incubator.vector.IntVector;
 
@@ -48,16 +49,27 @@ final class BitPairOrder {
     private BitPairOrder() {
     }
 
-    /** The format's sub-block taken {@code l}-th (0 … 15). */
-    static int sub(int l) {
-        return SUB[l];
+    /**
+     * Lane {@code L} is {@code f(SUB[L])}: constants that unpack a super-block's sixteen scales in
+     * kernel order, for the 512-bit kernels.
+     */
+    static IntVector lanes(IntUnaryOperator f) {
+        return IntVector.fromArray(IntVector.SPECIES_512, values(f, SUB_BLOCKS), 0);
     }
 
-    /** Lane {@code l} is {@code f(sub(l))}: constants that unpack a super-block's sixteen scales in kernel order. */
-    static IntVector lanes(java.util.function.IntUnaryOperator f) {
-        int[] lanes = new int[SUB_BLOCKS];
-        for (int l = 0; l < SUB_BLOCKS; l++) lanes[l] = f.applyAsInt(SUB[l]);
-        return IntVector.fromArray(IntVector.SPECIES_512, lanes, 0);
+    /**
+     * The same for the first eight sub-blocks, for the 256-bit kernels, which take each half of a
+     * super-block's scales in one vector: the second half's sub-blocks are the first half's plus 8,
+     * in the same order (0, 2, 4, 6, 1, 3, 5, 7).
+     */
+    static IntVector halfLanes(IntUnaryOperator f) {
+        return IntVector.fromArray(IntVector.SPECIES_256, values(f, SUB_BLOCKS / 2), 0);
+    }
+
+    private static int[] values(IntUnaryOperator f, int count) {
+        int[] values = new int[count];
+        for (int l = 0; l < count; l++) values[l] = f.applyAsInt(SUB[l]);
+        return values;
     }
 
     private static int[] exponentsOfPairs() {
@@ -73,8 +85,8 @@ final class BitPairOrder {
 
     /**
      * The {@code n} values in kernel order (see {@link #apply}), then each super-block's sixteen
-     * sub-block sums (of the values as they are) in kernel order ({@link #WITH_SUMS} floats per super-block): the activations of Q2_K, whose
-     * minimums multiply the sums.
+     * sub-block sums (of the values as they are) in kernel order ({@link #WITH_SUMS} floats per
+     * super-block): the activations of Q2_K, whose minimums multiply the sums.
      */
     static void applyWithSums(boolean wide, float[] x, int xOffset, float[] dst, int dstOffset, int n) {
         Blocks.checkLength(n, 256);

@@ -56,8 +56,7 @@ public final class Q2_KFormat implements TensorFormat {
     /** Lane L takes the scale byte of the sub-block taken L-th (see BitPairOrder). */
     private static final IntVector SCALE_BYTE = BitPairOrder.lanes(sub -> sub);
     /** The same for eight lanes: each half of the kernel order takes its half's eight scale bytes. */
-    private static final IntVector HALF_SCALE_BYTE = ORDERED
-            ? IntVector.fromArray(PackedQuants.I, new int[] {0, 2, 4, 6, 1, 3, 5, 7}, 0) : null;
+    private static final IntVector HALF_SCALE_BYTE = ORDERED ? BitPairOrder.halfLanes(sub -> sub) : null;
 
     /** Public so that {@link java.util.ServiceLoader} can instantiate it. */
     public Q2_KFormat() {
@@ -300,7 +299,7 @@ public final class Q2_KFormat implements TensorFormat {
      * Writes {@code d·sc} of sub-block {@code L} of super-block {@code b} to {@code scales[16b + L]}
      * (kernel order) and returns {@code Σ_b dmin_b·Σ_L m_L·Σx_L}, the sums read from
      * {@code x[sums + 16b + L]}: per super-block two loads of eight scale bytes, each put in kernel
-     * order by one lane select (sub-blocks 0 … 7 are taken first, in the order 0, 2, 4, 6, 1, 3, 5, 7).
+     * order by one lane select.
      */
     private static float orderedScales(MemorySegment w, long byteOffset, float[] x, int sums, int blocks, float[] scales) {
         FloatVector minimums = FloatVector.zero(F);
@@ -322,8 +321,8 @@ public final class Q2_KFormat implements TensorFormat {
 
     /**
      * {@code Σ_L d·sc_L·Σ q·x} over the row, sixteen quant bytes per load as byte pairs
-     * ({@link PackedQuants#bytePairs}), each bit pair masked where it lies; left as eight lanes at
-     * {@code scales[0, 8)} for the caller to sum.
+     * ({@link PackedQuants#bytePairs}), each bit pair shifted to bits 0 and 16 and masked there; left
+     * as eight lanes at {@code scales[0, 8)} for the caller to sum.
      */
     private static void orderedGroups(MemorySegment w, long byteOffset, float[] x, int xOffset, int blocks, float[] scales) {
         FloatVector acc0 = FloatVector.zero(F);

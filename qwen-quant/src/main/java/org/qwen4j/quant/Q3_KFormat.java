@@ -64,15 +64,12 @@ public final class Q3_KFormat implements TensorFormat {
     private static final IntVector LOW_SHIFT = BitPairOrder.lanes(j -> 4 * (j / 8));
     private static final IntVector TOP_BYTE = BitPairOrder.lanes(j -> 2 + 8 + j % 4);
     private static final IntVector TOP_SHIFT = BitPairOrder.lanes(j -> 2 * (j / 4));
-    // The 256-bit scale pass, per half of the kernel order (sub-blocks 8·half + 0, 2, 4, 6, 1, 3, 5,
-    // 7): low bits from scale bytes 0 … 7, top bits from the eight bytes at scale byte 6 (so scale
-    // byte 8 + m is lane 2 + m).
-    private static final IntVector HALF_LOW_BYTE = ORDERED
-            ? IntVector.fromArray(PackedQuants.I, new int[] {0, 2, 4, 6, 1, 3, 5, 7}, 0) : null;
-    private static final IntVector HALF_TOP_BYTE = ORDERED
-            ? IntVector.fromArray(PackedQuants.I, new int[] {2, 4, 2, 4, 3, 5, 3, 5}, 0) : null;
-    private static final IntVector HALF_TOP_SHIFT = ORDERED
-            ? IntVector.fromArray(PackedQuants.I, new int[] {0, 0, 2, 2, 0, 0, 2, 2}, 0) : null;
+    // The 256-bit scale pass, per half of the kernel order: low bits from scale bytes 0 … 7 (the
+    // second half's four places higher), top bits from the eight bytes at scale byte 6 (so scale
+    // byte 8 + m is lane 2 + m; the second half's four places higher).
+    private static final IntVector HALF_LOW_BYTE = ORDERED ? BitPairOrder.halfLanes(j -> j) : null;
+    private static final IntVector HALF_TOP_BYTE = ORDERED ? BitPairOrder.halfLanes(j -> 2 + j % 4) : null;
+    private static final IntVector HALF_TOP_SHIFT = ORDERED ? BitPairOrder.halfLanes(j -> 2 * (j / 4)) : null;
     /** The sixteen weights {@code u − 4} of the 3-bit codes {@code u} = low part + 4·high bit, twice, as float bits. */
     private static final IntVector LEVELS = FloatVector.fromArray(W,
             new float[] {-4, -3, -2, -1, 0, 1, 2, 3, -4, -3, -2, -1, 0, 1, 2, 3}, 0).reinterpretAsInts();
@@ -319,9 +316,9 @@ public final class Q3_KFormat implements TensorFormat {
     /**
      * {@code Σ_L scale_L·Σ q·x} over the row, left as eight lanes at {@code scales[0, 8)} for the
      * caller to sum. Per load, sixteen low-part bytes and the sixteen hmask bytes of the same
-     * positions as byte pairs ({@link PackedQuants#bytePairs}); each code is its low part masked where
-     * it lies (see BitPairOrder) or-ed with its high bit shifted just above it, less 4 at the same
-     * place, converted exactly.
+     * positions as byte pairs ({@link PackedQuants#bytePairs}); each code is its low part shifted to
+     * bits 0 and 16 (see BitPairOrder) or-ed with its high bit just above it, less 4 there,
+     * converted exactly.
      */
     private static void orderedGroups(MemorySegment w, long byteOffset, float[] x, int xOffset, int blocks, float[] scales) {
         FloatVector acc0 = FloatVector.zero(F);
